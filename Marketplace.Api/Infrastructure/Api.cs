@@ -1,0 +1,50 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FastEndpoints;
+
+namespace Marketplace.Api.Infrastructure;
+
+/// <summary>FastEndpoints, JSON conventions, problem details and the middleware order, in one place.</summary>
+internal static class Api
+{
+    public const string RoutePrefix = "api/v1/marketplace";
+
+    public static WebApplicationBuilder AddMarketplaceApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddMarketplaceErrors();
+        builder.Services.AddFastEndpoints();
+        builder.Services.AddMarketplaceOpenApi();
+        builder.Services.AddMarketplaceHealth();
+        builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
+        return builder;
+    }
+
+    public static WebApplication UseMarketplace(this WebApplication app)
+    {
+        app.MigrateIfConfigured();
+
+        app.UseMarketplaceRequestLogging();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMarketplaceAuth();
+        app.UseFastEndpoints(c =>
+        {
+            c.Endpoints.RoutePrefix = RoutePrefix;
+            c.Endpoints.ShortNames = false;
+            Configure(c.Serializer.Options);
+            c.Errors.ResponseBuilder = Errors.ValidationProblem;
+            c.Errors.ProducesMetadataType = typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails);
+        });
+        app.UseMarketplaceOpenApi();
+        app.MapMarketplaceHealth();
+        return app;
+    }
+
+    private static void Configure(JsonSerializerOptions json)
+    {
+        json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        json.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        json.NumberHandling = JsonNumberHandling.Strict;
+        json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip;
+    }
+}

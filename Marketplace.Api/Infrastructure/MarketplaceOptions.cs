@@ -1,0 +1,160 @@
+using Microsoft.Extensions.Options;
+
+namespace Marketplace.Api.Infrastructure;
+
+/// <summary>Everything under the <c>Marketplace</c> configuration section (env: <c>Marketplace__...</c>).</summary>
+public sealed class MarketplaceOptions
+{
+    public const string Section = "Marketplace";
+
+    public string PublicBaseUrl { get; set; } = "http://localhost:3000";
+    public string Currency { get; set; } = "usd";
+
+    /// <summary>Where local files go (development signing key, .eml files); defaults to <c>.data</c> under the content root.</summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>Proxies whose X-Forwarded-For is trusted; the client IP comes from it only for these.</summary>
+    public string[] KnownProxies { get; set; } = [];
+
+    public AuthOptions Auth { get; set; } = new();
+    public StripeOptions Stripe { get; set; } = new();
+    public SmtpOptions Smtp { get; set; } = new();
+    public FeeOptions Fees { get; set; } = new();
+    public DatabaseOptions Database { get; set; } = new();
+    public RateLimitingOptions RateLimiting { get; set; } = new();
+
+    public sealed class AuthOptions
+    {
+        public string? SigningKey { get; set; }
+        public int AccessTokenMinutes { get; set; } = 15;
+        public int RefreshTokenDays { get; set; } = 30;
+    }
+
+    public sealed class StripeOptions
+    {
+        public string? SecretKey { get; set; }
+        public string? WebhookSecret { get; set; }
+        public string? ConnectWebhookSecret { get; set; }
+        public string? ApiBase { get; set; }
+    }
+
+    public sealed class SmtpOptions
+    {
+        public string? Host { get; set; }
+        public int Port { get; set; } = 587;
+        public string? Username { get; set; }
+        public string? Password { get; set; }
+        public string From { get; set; } = "Marketplace <no-reply@marketplace.local>";
+    }
+
+    public sealed class FeeOptions
+    {
+        public int PlatformFeeBps { get; set; } = 1000;
+        public long MinimumPlatformFeeCents { get; set; }
+    }
+
+    public sealed class DatabaseOptions
+    {
+        public bool MigrateOnStartup { get; set; }
+    }
+
+    public sealed class RateLimitingOptions
+    {
+        public bool Enabled { get; set; } = true;
+
+        /// <summary>Requests per minute per client IP on the anonymous auth endpoints (register, login, forgot-password, resend-verification).</summary>
+        public int AuthPerMinute { get; set; } = 20;
+
+        /// <summary>Messages per minute per user.</summary>
+        public int MessagesPerMinute { get; set; } = 30;
+    }
+}
+
+/// <summary>Start-up validation: a bad value stops the app with a message naming the key.</summary>
+internal sealed class MarketplaceOptionsValidator(IHostEnvironment environment) : IValidateOptions<MarketplaceOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MarketplaceOptions o)
+    {
+        var errors = new List<string>();
+
+        if (!Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
+        {
+            errors.Add("Marketplace:PublicBaseUrl must be an absolute http(s) URL.");
+        }
+        if (o.Currency is not { Length: 3 } || !o.Currency.All(char.IsAsciiLetterLower))
+        {
+            errors.Add("Marketplace:Currency must be a lowercase three-letter ISO 4217 code (e.g. usd).");
+        }
+        if (o.Auth.SigningKey is { } key && System.Text.Encoding.UTF8.GetByteCount(key) < 32)
+        {
+            errors.Add("Marketplace:Auth:SigningKey must be at least 32 bytes.");
+        }
+        if (o.Auth.SigningKey is null && !environment.IsDevelopment())
+        {
+            errors.Add("Marketplace:Auth:SigningKey is required outside Development (at least 32 bytes).");
+        }
+        if (o.Auth.AccessTokenMinutes is < 1 or > 1440)
+        {
+            errors.Add("Marketplace:Auth:AccessTokenMinutes must be between 1 and 1440.");
+        }
+        if (o.Auth.RefreshTokenDays is < 1 or > 365)
+        {
+            errors.Add("Marketplace:Auth:RefreshTokenDays must be between 1 and 365.");
+        }
+        if (o.Stripe.ApiBase is { } apiBase && !Uri.TryCreate(apiBase, UriKind.Absolute, out _))
+        {
+            errors.Add("Marketplace:Stripe:ApiBase must be an absolute URL.");
+        }
+        if (o.Smtp.Host is not null && o.Smtp.Port is < 1 or > 65535)
+        {
+            errors.Add("Marketplace:Smtp:Port must be between 1 and 65535.");
+        }
+        if (o.Smtp.Host is not null && !MimeKit.MailboxAddress.TryParse(o.Smtp.From, out _))
+        {
+            errors.Add("Marketplace:Smtp:From must be a valid mailbox (e.g. Marketplace <no-reply@example.com>).");
+        }
+        if (o.Fees.PlatformFeeBps is < 0 or > 10000)
+        {
+            errors.Add("Marketplace:Fees:PlatformFeeBps must be between 0 and 10000.");
+        }
+        if (o.Fees.MinimumPlatformFeeCents < 0)
+        {
+            errors.Add("Marketplace:Fees:MinimumPlatformFeeCents must not be negative.");
+        }
+        if (o.RateLimiting.AuthPerMinute < 1 || o.RateLimiting.MessagesPerMinute < 1)
+        {
+            errors.Add("Marketplace:RateLimiting limits must be at least 1 per minute.");
+        }
+        foreach (var proxy in o.KnownProxies)
+        {
+            if (!System.Net.IPAddress.TryParse(proxy, out _))
+            {
+                errors.Add($"Marketplace:KnownProxies contains '{proxy}', which is not an IP address.");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+internal static class OptionsRegistration
+{
+    public static WebApplicationBuilder AddMarketplaceOptions(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MarketplaceOptions>()
+            .Bind(builder.Configuration.GetSection(MarketplaceOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<MarketplaceOptions>, MarketplaceOptionsValidator>();
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<MarketplaceOptions>>().Value);
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+
+    /// <summary>The folder for local files; created on first use.</summary>
+    public static string DataDirectory(this MarketplaceOptions options, IHostEnvironment environment)
+    {
+        var path = options.DataDirectory ?? Path.Combine(environment.ContentRootPath, ".data");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+}

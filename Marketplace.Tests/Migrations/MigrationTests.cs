@@ -1,0 +1,106 @@
+using FluentMigrator.Runner;
+using Marketplace.Migrations;
+using Marketplace.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Marketplace.Tests.Migrations;
+
+public sealed class MigrationTests
+{
+    [Fact]
+    public async Task Every_migration_goes_down_to_zero_and_back_up_cleanly()
+    {
+        var cs = await TestDatabase.CreateAsync("updown");
+        try
+        {
+            MarketplaceMigrator.MigrateUp(cs);
+            var schemaAfterFirstUp = await SchemaFingerprintAsync(cs);
+            Assert.Contains("marketplace.users", schemaAfterFirstUp, StringComparison.Ordinal);
+
+            using (var services = MarketplaceMigrator.CreateServices(cs))
+            {
+                services.GetRequiredService<IMigrationRunner>().MigrateDown(0);
+            }
+            Assert.Equal(0, await ScalarAsync<long>(cs, "SELECT count(*) FROM pg_namespace WHERE nspname = 'marketplace'"));
+            Assert.Equal(0, await AppliedCountAsync(cs));
+
+            MarketplaceMigrator.MigrateUp(cs);
+            Assert.Equal(schemaAfterFirstUp, await SchemaFingerprintAsync(cs));
+        }
+        finally
+        {
+            await TestDatabase.DropAsync(cs);
+        }
+    }
+
+    [Fact]
+    public async Task Each_migration_can_be_rolled_back_one_step_at_a_time()
+    {
+        var cs = await TestDatabase.CreateAsync("steps");
+        try
+        {
+            MarketplaceMigrator.MigrateUp(cs);
+            using var services = MarketplaceMigrator.CreateServices(cs);
+            var runner = services.GetRequiredService<IMigrationRunner>();
+            for (var applied = MarketplaceMigrator.Known.Count; applied > 0; applied--)
+            {
+                runner.Rollback(1);
+                Assert.Equal(applied - 1, await AppliedCountAsync(cs));
+            }
+            MarketplaceMigrator.MigrateUp(cs);
+            Assert.Equal(MarketplaceMigrator.Known.Count, await AppliedCountAsync(cs));
+        }
+        finally
+        {
+            await TestDatabase.DropAsync(cs);
+        }
+    }
+
+    [Fact]
+    public void Migration_versions_are_unique_and_described()
+    {
+        Assert.Equal(MarketplaceMigrator.Known.Count, MarketplaceMigrator.Known.Select(m => m.Version).Distinct().Count());
+        Assert.All(MarketplaceMigrator.Known, m => Assert.False(string.IsNullOrWhiteSpace(m.Description)));
+    }
+
+    /// <summary>Tables, columns, constraints and indexes of the schema as one comparable text.</summary>
+    private static async Task<string> SchemaFingerprintAsync(string cs)
+    {
+        const string sql = """
+            SELECT string_agg(line, E'\n' ORDER BY line) FROM (
+              SELECT 'column ' || table_schema || '.' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS line
+                FROM information_schema.columns WHERE table_schema = 'marketplace'
+              UNION ALL
+              SELECT 'table marketplace.' || relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = 'marketplace' AND c.relkind = 'r'
+              UNION ALL
+              SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+                WHERE n.nspname = 'marketplace'
+              UNION ALL
+              SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'marketplace'
+              UNION ALL
+              SELECT 'trigger ' || tgname || ' on ' || tgrelid::regclass::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+                JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'marketplace' AND NOT t.tgisinternal
+            ) lines
+            """;
+        return await ScalarAsync<string>(cs, sql);
+    }
+
+    /// <summary>Rows of the version table (FluentMigrator drops the table when the last migration is reverted).</summary>
+    private static async Task<long> AppliedCountAsync(string cs)
+    {
+        const string table = $"{MarketplaceMigrator.VersionTable.SchemaNameValue}.{MarketplaceMigrator.VersionTable.TableNameValue}";
+        return await ScalarAsync<bool>(cs, $"SELECT to_regclass('{table}') IS NOT NULL")
+            ? await ScalarAsync<long>(cs, $"SELECT count(*) FROM {table}")
+            : 0;
+    }
+
+    private static async Task<T> ScalarAsync<T>(string cs, string sql)
+    {
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+}

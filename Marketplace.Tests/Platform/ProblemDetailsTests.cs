@@ -1,0 +1,50 @@
+using System.Net;
+using Marketplace.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Marketplace.Tests.Platform;
+
+public sealed class ProblemDetailsTests(AppFixture app) : IClassFixture<AppFixture>
+{
+    [Fact]
+    public async Task An_unknown_route_is_a_404_problem()
+    {
+        var response = await app.Client().GetAsync("/api/v1/marketplace/no-such-thing");
+        await response.AssertProblem(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task A_wrong_verb_is_a_405_problem()
+    {
+        var response = await app.Client().DeleteAsync("/api/v1/marketplace/auth/me");
+        await response.AssertProblem(HttpStatusCode.MethodNotAllowed, "method_not_allowed");
+    }
+
+    [Fact]
+    public async Task An_unhandled_exception_is_a_500_problem_without_the_stack_trace()
+    {
+        using var host = app.Factory.WithWebHostBuilder(b => b.ConfigureServices(s =>
+            s.AddTransient<IStartupFilter, ThrowingRoute>()));
+
+        var response = await host.CreateClient().GetAsync("/__test/throw");
+
+        var json = await response.AssertProblem(HttpStatusCode.InternalServerError, "internal_error");
+        var body = json.GetRawText();
+        Assert.DoesNotContain("secret-internal-detail", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("ThrowingRoute", body, StringComparison.Ordinal);
+        Assert.DoesNotContain(" at ", body, StringComparison.Ordinal);
+    }
+
+    /// <summary>Adds, after the whole app pipeline, a route that fails the way a bug would.</summary>
+    private sealed class ThrowingRoute : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            next(app);
+            app.Map("/__test/throw", b => b.Run(_ => throw new InvalidOperationException("secret-internal-detail")));
+        };
+    }
+}
