@@ -22,4 +22,5 @@ public sealed class Db(DataOptions<Db> options) : DataConnection(options.Options
     public ITable<AuditLogRow> AuditLog => this.GetTable<AuditLogRow>();
     public ITable<SessionRow> Sessions => this.GetTable<SessionRow>();
     public ITable<RefreshTokenRow> RefreshTokens => this.GetTable<RefreshTokenRow>();
+    public ITable<OutboxMailRow> Outbox => this.GetTable<OutboxMailRow>();
 }

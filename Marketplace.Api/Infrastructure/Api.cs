@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FastEndpoints;
+using Marketplace.Api.Infrastructure.Stripe;
 
 namespace Marketplace.Api.Infrastructure;
 
@@ -12,6 +13,7 @@ internal static class Api
     public static WebApplicationBuilder AddMarketplaceApi(this WebApplicationBuilder builder)
     {
         builder.Services.AddMarketplaceErrors();
+        builder.Services.AddMarketplaceStripe();
         builder.Services.AddFastEndpoints();
         builder.Services.AddMarketplaceOpenApi();
         builder.Services.AddMarketplaceHealth();

@@ -121,6 +121,15 @@ internal static class Errors
                         http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                     }
                     break;
+                case global::Stripe.StripeException stripe:
+                    // Stripe's own message can name accounts and parameters: log it, never answer it
+                    logger.LogWarning("Stripe call failed on {Method} {Path}: {StripeCode} {StripeType} (HTTP {StripeStatus})",
+                        http.Request.Method, http.Request.Path, stripe.StripeError?.Code, stripe.StripeError?.Type, (int)stripe.HttpStatusCode);
+                    problem.Status = StatusCodes.Status502BadGateway;
+                    problem.Title = "Payment provider error";
+                    problem.Detail = "Stripe could not complete the request; try again later.";
+                    problem.Extensions["code"] = "stripe_error";
+                    break;
                 case BadHttpRequestException bad:
                     problem.Status = bad.StatusCode;
                     problem.Title = "Bad request";

@@ -25,6 +25,7 @@ public sealed class AppFixture : IAsyncLifetime
     public string ConnectionString => State.ConnectionString;
     public SimpleSmtpServer Smtp => State.Smtp;
     public WebApplicationFactory<Program> Factory => State.Factory;
+    public Infrastructure.Stripe.FakeStripe Stripe => State.Stripe;
 
     private Shared State => shared ?? throw new InvalidOperationException("AppFixture is not initialised");
 
@@ -76,7 +77,7 @@ public sealed class AppFixture : IAsyncLifetime
         });
 
     /// <summary>The settings every host of the run starts with.</summary>
-    public static IReadOnlyDictionary<string, string?> BaseSettings(string connectionString, int smtpPort, string dataDirectory) =>
+    public static IReadOnlyDictionary<string, string?> BaseSettings(string connectionString, int smtpPort, string dataDirectory, string stripeApiBase) =>
         new Dictionary<string, string?>
         {
             ["ConnectionStrings:Marketplace"] = connectionString,
@@ -87,6 +88,10 @@ public sealed class AppFixture : IAsyncLifetime
             ["Marketplace:Smtp:Port"] = smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Marketplace:Smtp:From"] = "Marketplace <no-reply@marketplace.test>",
             ["Marketplace:Database:MigrateOnStartup"] = "false",
+            ["Marketplace:Stripe:SecretKey"] = Infrastructure.Stripe.FakeStripe.SecretKey,
+            ["Marketplace:Stripe:WebhookSecret"] = Infrastructure.Stripe.FakeStripe.WebhookSecret,
+            ["Marketplace:Stripe:ConnectWebhookSecret"] = Infrastructure.Stripe.FakeStripe.ConnectWebhookSecret,
+            ["Marketplace:Stripe:ApiBase"] = stripeApiBase,
         };
 
     private sealed class Shared
@@ -94,13 +99,15 @@ public sealed class AppFixture : IAsyncLifetime
         public required string ConnectionString { get; init; }
         public required SimpleSmtpServer Smtp { get; init; }
         public required WebApplicationFactory<Program> Factory { get; init; }
+        public required Infrastructure.Stripe.FakeStripe Stripe { get; init; }
 
         public static async Task<Shared> StartAsync()
         {
             var connectionString = await TestDatabase.CreateMigratedAsync("app");
             var smtp = SimpleSmtpServer.Start(FreePort());
             var dataDirectory = Path.Combine(Path.GetTempPath(), "marketplace-tests", Guid.NewGuid().ToString("N"));
-            var settings = BaseSettings(connectionString, smtp.Configuration.Port, dataDirectory);
+            var stripe = await Infrastructure.Stripe.FakeStripe.StartAsync();
+            var settings = BaseSettings(connectionString, smtp.Configuration.Port, dataDirectory, stripe.ApiBase);
             var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
             {
                 b.UseEnvironment("Testing");
@@ -117,7 +124,7 @@ public sealed class AppFixture : IAsyncLifetime
                 smtp.Dispose();
                 TestDatabase.DropAsync(connectionString).GetAwaiter().GetResult();
             };
-            return new Shared { ConnectionString = connectionString, Smtp = smtp, Factory = factory };
+            return new Shared { ConnectionString = connectionString, Smtp = smtp, Factory = factory, Stripe = stripe };
         }
     }
 

@@ -1,0 +1,44 @@
+using Stripe;
+
+namespace Marketplace.Api.Infrastructure.Stripe;
+
+/// <summary>
+/// The one configured Stripe client (built once). Slices call <see cref="Client"/>, which answers
+/// 503 <c>stripe_not_configured</c> when no secret key is set. Calls to Stripe happen outside
+/// database transactions and carry an idempotency key (RequestOptions.IdempotencyKey).
+/// </summary>
+public sealed class StripeAccess
+{
+    private readonly IStripeClient? client;
+
+    public StripeAccess(MarketplaceOptions options)
+    {
+        var stripe = options.Stripe;
+        if (!string.IsNullOrWhiteSpace(stripe.SecretKey))
+        {
+            var http = new SystemNetHttpClient(
+                new HttpClient { Timeout = TimeSpan.FromSeconds(30) },
+                maxNetworkRetries: 2,
+                appInfo: new AppInfo { Name = "marketplace-api" },
+                enableTelemetry: false);
+            client = new StripeClient(
+                apiKey: stripe.SecretKey,
+                httpClient: http,
+                apiBase: stripe.ApiBase?.TrimEnd('/'),
+                connectBase: stripe.ApiBase?.TrimEnd('/'),
+                filesBase: stripe.ApiBase?.TrimEnd('/'));
+        }
+    }
+
+    public bool IsConfigured => client is not null;
+
+    public IStripeClient Client => client ?? throw new ApiProblem(
+        StatusCodes.Status503ServiceUnavailable, "stripe_not_configured", "Payments unavailable",
+        "Payments are not configured on this server (Marketplace:Stripe:SecretKey).");
+}
+
+internal static class StripeRegistration
+{
+    public static IServiceCollection AddMarketplaceStripe(this IServiceCollection services) =>
+        services.AddSingleton<StripeAccess>();
+}
