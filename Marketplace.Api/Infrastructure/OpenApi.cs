@@ -21,6 +21,7 @@ internal static class OpenApi
                 s.Description = "REST API of the pet-services marketplace. Money is in integer minor units (fields ending in Cents); "
                     + "times are ISO-8601 UTC; errors are RFC 9457 problem details with a stable `code`.";
                 s.SchemaSettings.SchemaNameGenerator = new SliceSchemaNames();
+                s.DocumentProcessors.Add(new ProblemSchemaProcessor());
             };
         });
 
@@ -31,6 +32,33 @@ internal static class OpenApi
             .WithTitle("Marketplace API")
             .WithOpenApiRoutePattern(DocumentPath));
         return app;
+    }
+
+    /// <summary>
+    /// Documents every application/problem+json answer with the shape the API really sends
+    /// (<see cref="Problem"/>), and names operations by their slice (AuthMe, ListingsPublish).
+    /// </summary>
+    private sealed class ProblemSchemaProcessor : NSwag.Generation.Processors.IDocumentProcessor
+    {
+        public void Process(NSwag.Generation.Processors.Contexts.DocumentProcessorContext context)
+        {
+            var problem = context.SchemaGenerator.Generate(typeof(Problem), context.SchemaResolver);
+            foreach (var operation in context.Document.Operations)
+            {
+                operation.Operation.OperationId = operation.Operation.OperationId?
+                    .Replace("MarketplaceApiFeatures", "", StringComparison.Ordinal)
+                    .Replace("Endpoint", "", StringComparison.Ordinal);
+                foreach (var response in operation.Operation.Responses.Values)
+                {
+                    if (response.Content.TryGetValue("application/problem+json", out var media))
+                    {
+                        media.Schema = new NJsonSchema.JsonSchema { Reference = problem.HasReference ? problem.Reference : problem };
+                    }
+                }
+            }
+            context.Document.Components.Schemas.Remove("ProblemDetails");
+            context.Document.Components.Schemas.Remove("ProblemDetailsError");
+        }
     }
 
     /// <summary>
@@ -57,3 +85,20 @@ internal static class OpenApi
         }
     }
 }
+
+/// <summary>An RFC 9457 problem as this API sends it (documentation type for the OpenAPI document).</summary>
+/// <param name="Type">A URI reference identifying the problem type.</param>
+/// <param name="Title">Short summary of the problem type.</param>
+/// <param name="Status">The HTTP status code.</param>
+/// <param name="Detail">Explanation of this occurrence, for a human.</param>
+/// <param name="Code">Stable machine-readable code: validation_failed, not_found, invalid_transition, email_taken, ...</param>
+/// <param name="TraceId">Correlates the answer with the server's logs.</param>
+/// <param name="Errors">For 400 validation_failed: field name (camelCase) to messages.</param>
+public sealed record Problem(
+    string? Type,
+    string Title,
+    int Status,
+    string? Detail,
+    string Code,
+    string TraceId,
+    IDictionary<string, string[]>? Errors);

@@ -23,8 +23,18 @@ public sealed class OpenApiTests(AppFixture app) : IClassFixture<AppFixture>
             {
                 Assert.True(operation.Value.TryGetProperty("summary", out var summary) && summary.GetString()!.Length > 0,
                     $"{operation.Name.ToUpperInvariant()} {path.Name} has a summary");
-                Assert.True(operation.Value.GetProperty("responses").EnumerateObject().Any(),
-                    $"{operation.Name.ToUpperInvariant()} {path.Name} documents its responses");
+                var responses = operation.Value.GetProperty("responses");
+                Assert.True(responses.EnumerateObject().Any(r => r.Name.StartsWith('2')),
+                    $"{operation.Name.ToUpperInvariant()} {path.Name} documents its success response");
+                foreach (var error in responses.EnumerateObject().Where(r => r.Name[0] is '4' or '5'))
+                {
+                    var schema = error.Value.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema");
+                    Assert.Equal("#/components/schemas/Problem", schema.GetProperty("$ref").GetString());
+                }
+                if (operation.Value.TryGetProperty("security", out _))
+                {
+                    Assert.True(responses.TryGetProperty("401", out _), $"{operation.Name.ToUpperInvariant()} {path.Name} documents its 401");
+                }
             }
         }
     }
