@@ -255,7 +255,7 @@ public sealed class SigningKey
     public SigningKey(MarketplaceOptions options, IHostEnvironment environment)
     {
         var configured = options.Auth.SigningKey;
-        if (configured is null)
+        if (string.IsNullOrWhiteSpace(configured))
         {
             var path = Path.Combine(options.DataDirectory(environment), "jwt-signing-key");
             if (!File.Exists(path))

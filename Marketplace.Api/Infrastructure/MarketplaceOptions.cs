@@ -85,11 +85,12 @@ internal sealed class MarketplaceOptionsValidator(IHostEnvironment environment) 
         {
             errors.Add("Marketplace:Currency must be a lowercase three-letter ISO 4217 code (e.g. usd).");
         }
-        if (o.Auth.SigningKey is { } key && System.Text.Encoding.UTF8.GetByteCount(key) < 32)
+        var hasSigningKey = !string.IsNullOrWhiteSpace(o.Auth.SigningKey);
+        if (hasSigningKey && System.Text.Encoding.UTF8.GetByteCount(o.Auth.SigningKey!) < 32)
         {
             errors.Add("Marketplace:Auth:SigningKey must be at least 32 bytes.");
         }
-        if (o.Auth.SigningKey is null && !environment.IsDevelopment())
+        if (!hasSigningKey && !environment.IsDevelopment())
         {
             errors.Add("Marketplace:Auth:SigningKey is required outside Development (at least 32 bytes).");
         }
