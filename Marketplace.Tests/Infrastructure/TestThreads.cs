@@ -1,5 +1,9 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text.Json;
+using Marketplace.Api.Infrastructure;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Marketplace.Tests.Infrastructure;
 
@@ -31,4 +35,16 @@ public static class TestThreads
 
     public static JsonElement Item(this JsonElement page, int id) =>
         page.GetProperty("items").EnumerateArray().Single(t => t.GetProperty("id").GetInt32() == id);
+
+    /// <summary>
+    /// A client of an isolated host for the user, with an access token minted by that host (so by
+    /// its clock: a token of the shared host would look expired once a test clock moves on).
+    /// </summary>
+    public static HttpClient ClientFor(this WebApplicationFactory<Program> host, TestUser user)
+    {
+        var token = host.Services.GetRequiredService<SessionTokens>().AccessToken(user.Id, user.SessionId, out _);
+        var client = host.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
 }
