@@ -12,6 +12,7 @@ public sealed class Endpoint(Db db, TimeProvider clock, MarketplaceOptions optio
         Post("messages/threads");
         Policies(Infrastructure.Policies.VerifiedEmail);
         Description(d => d
+            .Produces<Response>(StatusCodes.Status200OK, "application/json")
             .Produces<Response>(StatusCodes.Status201Created, "application/json")
             .ProducesProblemDetails(400)
             .ProducesProblemDetails(401)
