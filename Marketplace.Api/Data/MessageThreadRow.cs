@@ -19,6 +19,8 @@ public sealed class MessageThreadRow
     [Column("provider_last_read_at", DataType = DataType.DateTimeOffset)] public DateTime? ProviderLastReadAt { get; set; }
     [Column("client_unread_count")] public int ClientUnreadCount { get; set; }
     [Column("provider_unread_count")] public int ProviderUnreadCount { get; set; }
+    [Column("client_notified_at", DataType = DataType.DateTimeOffset)] public DateTime? ClientNotifiedAt { get; set; }
+    [Column("provider_notified_at", DataType = DataType.DateTimeOffset)] public DateTime? ProviderNotifiedAt { get; set; }
     [Column("created_at", DataType = DataType.DateTimeOffset)] public DateTime CreatedAt { get; set; }
     [Column("updated_at", DataType = DataType.DateTimeOffset)] public DateTime UpdatedAt { get; set; }
 }

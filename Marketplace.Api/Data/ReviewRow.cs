@@ -18,6 +18,7 @@ public sealed class ReviewRow
     [Column("responded_at", DataType = DataType.DateTimeOffset)] public DateTime? RespondedAt { get; set; }
     [Column("status"), NotNull] public string Status { get; set; } = "published";
     [Column("flagged_reason")] public string? FlaggedReason { get; set; }
+    [Column("flagged_at", DataType = DataType.DateTimeOffset)] public DateTime? FlaggedAt { get; set; }
     [Column("created_at", DataType = DataType.DateTimeOffset)] public DateTime CreatedAt { get; set; }
     [Column("updated_at", DataType = DataType.DateTimeOffset)] public DateTime UpdatedAt { get; set; }
 }

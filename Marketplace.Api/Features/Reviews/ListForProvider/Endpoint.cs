@@ -1,0 +1,30 @@
+using FastEndpoints;
+using Marketplace.Api.Data;
+using Marketplace.Api.Infrastructure;
+
+namespace Marketplace.Api.Features.Reviews.ListForProvider;
+
+public sealed class Endpoint(Db db) : Endpoint<Request, ReviewPage>
+{
+    public override void Configure()
+    {
+        Get("providers/{id:int}/reviews");
+        AllowAnonymous();
+        Description(d => d.ProducesProblemDetails(400).ProducesProblemDetails(404));
+        Summary(s =>
+        {
+            s.Summary = "Provider reviews";
+            s.Description = "Published reviews of a provider across all their listings, newest first, keyset-paginated (?limit=1-100, "
+                + "?cursor=), with a summary of all of them: average rating (two decimals), count and count per star. Anonymous.";
+        });
+    }
+
+    public override async Task HandleAsync(Request req, CancellationToken ct)
+    {
+        if (!await Data.ProviderExistsAsync(db, req.Id, ct))
+        {
+            throw ApiProblem.NotFound("provider");
+        }
+        await Send.OkAsync(await PublishedReviews.PageAsync(db, PublishedReviews.Scope.Provider, req.Id, req.Limit, req.Cursor, ct), ct);
+    }
+}
