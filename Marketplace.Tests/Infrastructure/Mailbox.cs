@@ -10,12 +10,21 @@ public static class Mailbox
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    /// <summary>All mails received so far for this address, oldest first, parsed.</summary>
+    /// <summary>All mails received so far for this address, parsed, oldest outbox row first (the server's list has no order).</summary>
     public static IReadOnlyList<MimeMessage> MailsTo(this SimpleSmtpServer smtp, string address) =>
         smtp.ReceivedEmail
             .Where(m => m.ToAddresses.Any(a => string.Equals(a.Address, address, StringComparison.OrdinalIgnoreCase)))
             .Select(m => MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(m.Data))))
+            .OrderBy(OutboxId)
             .ToList();
+
+    /// <summary>The outbox row a mail was sent from: its Message-ID is outbox-{id}@domain.</summary>
+    public static long OutboxId(MimeMessage mail)
+    {
+        var match = Regex.Match(mail.MessageId ?? "", @"^outbox-(\d+)@");
+        Assert.True(match.Success, $"Message-ID '{mail.MessageId}' does not name its outbox row");
+        return long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     /// <summary>Waits (polling, with a timeout) until <paramref name="count"/> mails matching the subject have arrived for the address; returns the newest.</summary>
     public static async Task<MimeMessage> WaitForMailAsync(this SimpleSmtpServer smtp, string address, string subjectContains, int count = 1)
