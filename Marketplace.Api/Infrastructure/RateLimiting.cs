@@ -25,7 +25,8 @@ internal static class RateLimiting
     {
         services.AddOptions<ForwardedHeadersOptions>().Configure<MarketplaceOptions>((o, marketplace) =>
         {
-            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            // with both lists empty the middleware would trust every peer, so no proxy configured = no forwarding at all
+            o.ForwardedHeaders = marketplace.KnownProxies.Length == 0 ? ForwardedHeaders.None : ForwardedHeaders.XForwardedFor;
             // the defaults trust loopback; only the configured proxies are trusted here
             o.KnownProxies.Clear();
             o.KnownIPNetworks.Clear();
