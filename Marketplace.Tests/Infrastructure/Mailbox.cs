@@ -15,6 +15,7 @@ public static class Mailbox
         smtp.ReceivedEmail
             .Where(m => m.ToAddresses.Any(a => string.Equals(a.Address, address, StringComparison.OrdinalIgnoreCase)))
             .Select(m => MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(m.Data))))
+            .DistinctBy(OutboxId) // a dispatcher stopped mid-batch may have delivered a mail that is then sent again
             .OrderBy(OutboxId)
             .ToList();
 

@@ -70,18 +70,21 @@ internal sealed class OutboxDispatcher(
     }
 
     /// <summary>Sends every due mail, batch by batch; returns how many were delivered.</summary>
-    public async Task<int> DispatchDueAsync(CancellationToken ct)
+    /// <param name="stopping">Checked between batches only: a batch in flight is finished and committed, since
+    /// abandoning it after the server accepted some of its mails would send those again.</param>
+    public async Task<int> DispatchDueAsync(CancellationToken stopping)
     {
         var delivered = 0;
-        while (true)
+        while (!stopping.IsCancellationRequested)
         {
-            var (claimed, sent) = await DispatchBatchAsync(ct);
+            var (claimed, sent) = await DispatchBatchAsync(CancellationToken.None);
             delivered += sent;
             if (claimed < options.Smtp.BatchSize)
             {
-                return delivered;
+                break;
             }
         }
+        return delivered;
     }
 
     private async Task<(int Claimed, int Sent)> DispatchBatchAsync(CancellationToken ct)
@@ -116,7 +119,7 @@ internal sealed class OutboxDispatcher(
                     sent++;
                     logger.LogInformation("E-mail {MailId} ({Kind}) sent", mail.Id, mail.Kind);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                catch (Exception ex)
                 {
                     await RecordFailureAsync(db, mail, ex, ct);
                 }
