@@ -39,4 +39,8 @@ public sealed class UserRow
     [Column("updated_at", DataType = DataType.DateTimeOffset)] public DateTime UpdatedAt { get; set; }
     [Column("last_login_at", DataType = DataType.DateTimeOffset)] public DateTime? LastLoginAt { get; set; }
     [Column("deleted_at", DataType = DataType.DateTimeOffset)] public DateTime? DeletedAt { get; set; }
+
+    // Login lock-out (M202611242000).
+    [Column("failed_login_count"), NotNull] public int FailedLoginCount { get; set; }
+    [Column("locked_until", DataType = DataType.DateTimeOffset)] public DateTime? LockedUntil { get; set; }
 }

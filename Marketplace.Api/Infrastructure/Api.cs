@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FastEndpoints;
+using Marketplace.Api.Infrastructure.Email;
 using Marketplace.Api.Infrastructure.Stripe;
 
 namespace Marketplace.Api.Infrastructure;
@@ -14,6 +15,8 @@ internal static class Api
     {
         builder.Services.AddMarketplaceErrors();
         builder.Services.AddMarketplaceStripe();
+        builder.Services.AddMarketplaceEmail();
+        builder.Services.AddMarketplaceRateLimiting();
         builder.Services.AddFastEndpoints();
         builder.Services.AddMarketplaceOpenApi();
         builder.Services.AddMarketplaceHealth();
@@ -28,6 +31,7 @@ internal static class Api
         app.UseMarketplaceRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMarketplaceRateLimiting();
         app.UseMarketplaceAuth();
         app.UseFastEndpoints(c =>
         {

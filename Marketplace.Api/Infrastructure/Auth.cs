@@ -8,6 +8,7 @@ using Marketplace.Api.Data;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.IdentityModel.Tokens;
 
@@ -27,6 +28,8 @@ internal static class Auth
     {
         builder.Services.AddSingleton<SigningKey>();
         builder.Services.AddSingleton<SessionTokens>();
+        builder.Services.AddSingleton<IPasswordHasher<UserRow>, PasswordHasher<UserRow>>();
+        builder.Services.AddSingleton<Passwords>();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
@@ -206,6 +209,12 @@ public sealed class SessionTokens(SigningKey key, MarketplaceOptions options, Ti
         var refresh = await AddRefreshTokenAsync(db, session.Id, session.ExpiresAt, ct);
         return new IssuedTokens(AccessToken(userId, session.Id, out var expiresIn), expiresIn, refresh, session.Id);
     }
+
+    /// <summary>Starts a session for the caller of this request (its user agent and client IP are kept with it).</summary>
+    public Task<IssuedTokens> StartSessionAsync(Db db, int userId, HttpContext http, CancellationToken ct) =>
+        StartSessionAsync(db, userId,
+            http.Request.Headers.UserAgent is { Count: > 0 } agent ? agent.ToString() : null,
+            http.Connection.RemoteIpAddress?.ToString(), ct);
 
     /// <summary>Stores a new refresh token of a session (login or rotation) and returns it.</summary>
     public async Task<string> AddRefreshTokenAsync(Db db, Guid sessionId, DateTime sessionExpiresAt, CancellationToken ct)

@@ -45,6 +45,15 @@ public sealed class MarketplaceOptions
         public string? Username { get; set; }
         public string? Password { get; set; }
         public string From { get; set; } = "Marketplace <no-reply@marketplace.local>";
+
+        /// <summary>How often the outbox dispatcher looks for due mails (it is also woken right after a slice commits one).</summary>
+        public int PollMilliseconds { get; set; } = 5000;
+
+        /// <summary>Mails claimed (and sent over one SMTP connection) per round.</summary>
+        public int BatchSize { get; set; } = 20;
+
+        /// <summary>Send attempts before a mail is given up (failed_at); retries back off exponentially.</summary>
+        public int MaxAttempts { get; set; } = 8;
     }
 
     public sealed class FeeOptions
@@ -113,6 +122,10 @@ internal sealed class MarketplaceOptionsValidator(IHostEnvironment environment) 
         if (o.Smtp.Host is not null && !MimeKit.MailboxAddress.TryParse(o.Smtp.From, out _))
         {
             errors.Add("Marketplace:Smtp:From must be a valid mailbox (e.g. Marketplace <no-reply@example.com>).");
+        }
+        if (o.Smtp.PollMilliseconds is < 10 or > 600_000 || o.Smtp.BatchSize is < 1 or > 1000 || o.Smtp.MaxAttempts is < 1 or > 100)
+        {
+            errors.Add("Marketplace:Smtp:PollMilliseconds (10-600000), BatchSize (1-1000) and MaxAttempts (1-100) must be in range.");
         }
         if (o.Fees.PlatformFeeBps is < 0 or > 10000)
         {

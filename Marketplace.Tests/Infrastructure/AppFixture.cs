@@ -87,6 +87,9 @@ public sealed class AppFixture : IAsyncLifetime
             ["Marketplace:Smtp:Host"] = "127.0.0.1",
             ["Marketplace:Smtp:Port"] = smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Marketplace:Smtp:From"] = "Marketplace <no-reply@marketplace.test>",
+            ["Marketplace:Smtp:PollMilliseconds"] = "100",
+            // every test shares one host and one client IP: only the rate-limit tests use a low limit, on a host of their own
+            ["Marketplace:RateLimiting:AuthPerMinute"] = "10000",
             ["Marketplace:Database:MigrateOnStartup"] = "false",
             ["Marketplace:Stripe:SecretKey"] = Infrastructure.Stripe.FakeStripe.SecretKey,
             ["Marketplace:Stripe:WebhookSecret"] = Infrastructure.Stripe.FakeStripe.WebhookSecret,

@@ -24,6 +24,16 @@ public sealed class ProblemDetailsTests(AppFixture app) : IClassFixture<AppFixtu
     }
 
     [Fact]
+    public async Task Malformed_JSON_is_a_400_problem()
+    {
+        var response = await app.Client().PostAsync("/api/v1/marketplace/auth/register",
+            new StringContent("""{ "email": "a@example.test", "password": """, System.Text.Encoding.UTF8, "application/json"));
+
+        var json = await response.AssertProblem(HttpStatusCode.BadRequest, "validation_failed");
+        Assert.True(json.GetProperty("errors").EnumerateObject().Any(), "the problem says what could not be read");
+    }
+
+    [Fact]
     public async Task An_unhandled_exception_is_a_500_problem_without_the_stack_trace()
     {
         using var host = app.Factory.WithWebHostBuilder(b => b.ConfigureServices(s =>

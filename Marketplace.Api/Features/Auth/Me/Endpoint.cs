@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Auth.Me;
 
-public sealed class Endpoint(Db db) : EndpointWithoutRequest<Response>
+public sealed class Endpoint(Db db) : EndpointWithoutRequest<UserProfile>
 {
     public override void Configure()
     {
@@ -19,7 +19,7 @@ public sealed class Endpoint(Db db) : EndpointWithoutRequest<Response>
 
     public override async Task HandleAsync(CancellationToken ct)
     {
-        var me = await Data.GetAsync(db, HttpContext.CurrentUser().Id, ct) ?? throw ApiProblem.NotFound("user");
+        var me = await UserProfiles.GetAsync(db, HttpContext.CurrentUser().Id, ct) ?? throw ApiProblem.NotFound("user");
         await Send.OkAsync(me, ct);
     }
 }

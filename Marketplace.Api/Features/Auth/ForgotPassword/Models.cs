@@ -1,0 +1,17 @@
+using FastEndpoints;
+using FluentValidation;
+
+namespace Marketplace.Api.Features.Auth.ForgotPassword;
+
+public sealed record Request(string Email);
+
+public sealed class Validator : Validator<Request>
+{
+    public Validator()
+    {
+        RuleFor(r => r.Email).MustBeEmail();
+    }
+}
+
+/// <summary>The same answer whether or not the address has an account (no enumeration).</summary>
+public sealed record Response(string Message);

@@ -1,0 +1,67 @@
+using FastEndpoints;
+using Marketplace.Api.Data;
+using Marketplace.Api.Infrastructure;
+using Microsoft.AspNetCore.Identity;
+
+namespace Marketplace.Api.Features.Auth.Login;
+
+public sealed class Endpoint(Db db, Passwords passwords, SessionTokens sessions, TimeProvider clock) : Endpoint<Request, AuthResponse>
+{
+    public override void Configure()
+    {
+        Post("auth/login");
+        AllowAnonymous();
+        Options(b => b.RequireRateLimiting(RateLimits.Auth));
+        Description(d => d
+            .ProducesProblemDetails(400)
+            .ProducesProblemDetails(401)
+            .ProducesProblemDetails(403)
+            .ProducesProblemDetails(429));
+        Summary(s =>
+        {
+            s.Summary = "Log in";
+            s.Description = "Checks the e-mail and password and starts a session: an access token (15 minutes) and a refresh token. "
+                + "A wrong e-mail and a wrong password both answer 401 invalid_credentials. After 5 consecutive failures the account "
+                + "is locked for 15 minutes (429 account_locked with Retry-After). A suspended or deleted account answers 403 "
+                + "account_suspended. Rate-limited per client IP (429 rate_limited).";
+        });
+    }
+
+    public override async Task HandleAsync(Request req, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var account = await Data.FindAsync(db, Credentials.NormalizeEmail(req.Email), ct);
+        if (account is null)
+        {
+            // the same PBKDF2 work as for a real account: the answer time does not tell whether the e-mail exists
+            passwords.VerifyNobody(req.Password);
+            throw InvalidCredentials();
+        }
+        Lockout.ThrowIfLocked(account.LockedUntil, now);
+
+        var check = passwords.Verify(account.PasswordHash, req.Password);
+        if (check == PasswordVerificationResult.Failed)
+        {
+            await Lockout.RecordFailureAsync(db, account.Id, now, ct);
+            throw InvalidCredentials();
+        }
+        if (account.Status != "active" || account.DeletedAt is not null)
+        {
+            throw ApiProblem.Forbidden("account_suspended", "This account is suspended or closed; contact support.");
+        }
+
+        var rehashed = check == PasswordVerificationResult.SuccessRehashNeeded ? passwords.Hash(req.Password) : null;
+        IssuedTokens tokens;
+        await using (var transaction = await db.BeginTransactionAsync(ct))
+        {
+            await Data.RecordSuccessAsync(db, account.Id, now, rehashed, ct);
+            tokens = await sessions.StartSessionAsync(db, account.Id, HttpContext, ct);
+            await transaction.CommitAsync(ct);
+        }
+
+        await Send.OkAsync(await AuthResponse.ForAsync(db, tokens, account.Id, ct), ct);
+    }
+
+    private static ApiProblem InvalidCredentials() =>
+        ApiProblem.Unauthorized("invalid_credentials", "The e-mail address or the password is wrong.");
+}

@@ -1,0 +1,32 @@
+using LinqToDB;
+using LinqToDB.Async;
+using Marketplace.Api.Data;
+
+namespace Marketplace.Api.Features.Auth.Refresh;
+
+internal sealed record PresentedToken(
+    long Id, DateTime ExpiresAt, DateTime? UsedAt,
+    Guid SessionId, DateTime SessionExpiresAt, DateTime? SessionRevokedAt,
+    int UserId, string UserStatus, DateTime? UserDeletedAt);
+
+internal static class Data
+{
+    /// <summary>The token with its session and user, looked up by its SHA-256 (only the hash is stored).</summary>
+    public static Task<PresentedToken?> FindAsync(Db db, string tokenHash, CancellationToken ct) =>
+        (from t in db.RefreshTokens
+         join s in db.Sessions on t.SessionId equals s.Id
+         join u in db.Users on s.UserId equals u.Id
+         where t.TokenHash == tokenHash
+         select new PresentedToken(t.Id, t.ExpiresAt, t.UsedAt, s.Id, s.ExpiresAt, s.RevokedAt, u.Id, u.Status, u.DeletedAt))
+        .FirstOrDefaultAsync(ct);
+
+    /// <summary>Spends the token; 0 when it was spent already (a concurrent refresh won, or it is being replayed).</summary>
+    public static Task<int> MarkUsedAsync(Db db, long tokenId, DateTime now, CancellationToken ct) =>
+        db.RefreshTokens.Where(t => t.Id == tokenId && t.UsedAt == null).Set(t => t.UsedAt, now).UpdateAsync(ct);
+
+    public static Task<int> RevokeSessionAsync(Db db, Guid sessionId, DateTime now, CancellationToken ct) =>
+        db.Sessions.Where(s => s.Id == sessionId && s.RevokedAt == null)
+            .Set(s => s.RevokedAt, now)
+            .Set(s => s.RevokedReason, "refresh_token_reuse")
+            .UpdateAsync(ct);
+}

@@ -1,0 +1,301 @@
+using LinqToDB;
+using LinqToDB.Async;
+using LinqToDB.DataProvider.PostgreSQL;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Marketplace.Api.Data;
+using MimeKit;
+
+namespace Marketplace.Api.Infrastructure.Email;
+
+/// <summary>
+/// Sends the e-mail outbox: claims due rows, sends them through SMTP (MailKit), marks them sent;
+/// failures are retried with exponential backoff and given up after Marketplace:Smtp:MaxAttempts.
+/// With no SMTP host configured each mail is written as an .eml file under the data folder instead.
+/// </summary>
+/// <remarks>
+/// Several API instances may run this at once. A batch is claimed with
+/// <c>SELECT ... FOR UPDATE SKIP LOCKED</c> and sent and marked inside that same transaction, so
+/// the row locks are what keeps two instances off one mail: another instance skips locked rows,
+/// and once the transaction commits the rows are no longer due. Chosen over a lease column
+/// (claimed_until) because a crashed instance releases its locks with its connection at once, with
+/// no lease length to tune. The price: a transaction stays open while SMTP talks (bounded by the
+/// SMTP timeout), and a crash after the server accepted a mail but before the commit sends that
+/// mail again; every send uses the row's stable Message-ID so receivers can recognise the repeat.
+/// </remarks>
+internal sealed class OutboxDispatcher(
+    DataOptions<Db> dataOptions,
+    MarketplaceOptions options,
+    TimeProvider clock,
+    IHostEnvironment environment,
+    OutboxSignal signal,
+    ILogger<OutboxDispatcher> logger) : BackgroundService
+{
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromHours(1);
+    private const int SmtpTimeoutMilliseconds = 30_000;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var poll = TimeSpan.FromMilliseconds(options.Smtp.PollMilliseconds);
+        var consecutiveErrors = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var wait = poll;
+            try
+            {
+                await DispatchDueAsync(stoppingToken);
+                consecutiveErrors = 0;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // the database is down or not migrated: keep trying, without flooding the log
+                consecutiveErrors++;
+                wait = TimeSpan.FromMilliseconds(Math.Min(poll.TotalMilliseconds * Math.Pow(2, consecutiveErrors), 60_000));
+                logger.LogError(ex, "E-mail outbox round failed; next try in {Delay}", wait);
+            }
+            try
+            {
+                await signal.WaitAsync(wait, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Sends every due mail, batch by batch; returns how many were delivered.</summary>
+    /// <param name="stopping">Checked between batches only: a batch in flight is finished and committed, since
+    /// abandoning it after the server accepted some of its mails would send those again.</param>
+    public async Task<int> DispatchDueAsync(CancellationToken stopping)
+    {
+        var delivered = 0;
+        while (!stopping.IsCancellationRequested)
+        {
+            var (claimed, sent) = await DispatchBatchAsync(CancellationToken.None);
+            delivered += sent;
+            if (claimed < options.Smtp.BatchSize)
+            {
+                break;
+            }
+        }
+        return delivered;
+    }
+
+    private async Task<(int Claimed, int Sent)> DispatchBatchAsync(CancellationToken ct)
+    {
+        using var db = new Db(dataOptions);
+        await using var transaction = await db.BeginTransactionAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var batch = await db.Outbox
+            .Where(m => m.SentAt == null && m.FailedAt == null && m.AvailableAt <= now)
+            .OrderBy(m => m.AvailableAt).ThenBy(m => m.Id)
+            .Take(options.Smtp.BatchSize)
+            .AsPostgreSQL().ForUpdateSkipLockedHint()
+            .ToListAsync(ct);
+        if (batch.Count == 0)
+        {
+            return (0, 0);
+        }
+
+        var sent = 0;
+        await using (var transport = Transport())
+        {
+            foreach (var mail in batch)
+            {
+                try
+                {
+                    await transport.SendAsync(Message(mail), ct);
+                    await db.Outbox.Where(m => m.Id == mail.Id)
+                        .Set(m => m.SentAt, clock.GetUtcNow().UtcDateTime)
+                        .Set(m => m.Attempts, m => m.Attempts + 1)
+                        .Set(m => m.LastError, (string?)null)
+                        .UpdateAsync(ct);
+                    sent++;
+                    logger.LogInformation("E-mail {MailId} ({Kind}) sent", mail.Id, mail.Kind);
+                }
+                catch (Exception ex)
+                {
+                    await RecordFailureAsync(db, mail, ex, ct);
+                }
+            }
+        }
+        await transaction.CommitAsync(ct);
+        return (batch.Count, sent);
+    }
+
+    private async Task RecordFailureAsync(Db db, OutboxMailRow mail, Exception ex, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var attempts = mail.Attempts + 1;
+        var error = Describe(ex);
+        var givenUp = attempts >= options.Smtp.MaxAttempts;
+        var retryIn = TimeSpan.FromTicks(Math.Min(FirstRetry.Ticks * (1L << Math.Min(attempts - 1, 20)), LongestRetry.Ticks));
+        await db.Outbox.Where(m => m.Id == mail.Id)
+            .Set(m => m.Attempts, attempts)
+            .Set(m => m.LastError, error)
+            .Set(m => m.AvailableAt, givenUp ? mail.AvailableAt : now + retryIn)
+            .Set(m => m.FailedAt, givenUp ? now : null)
+            .UpdateAsync(ct);
+        if (givenUp)
+        {
+            logger.LogError("E-mail {MailId} ({Kind}) given up after {Attempts} attempts: {Error}", mail.Id, mail.Kind, attempts, error);
+        }
+        else
+        {
+            logger.LogWarning("E-mail {MailId} ({Kind}) attempt {Attempts} failed, retry in {RetryIn}: {Error}", mail.Id, mail.Kind, attempts, retryIn, error);
+        }
+    }
+
+    /// <summary>What went wrong, for last_error and the log: type and message, never the SMTP password.</summary>
+    private string Describe(Exception ex)
+    {
+        var text = $"{ex.GetType().Name}: {ex.Message}";
+        if (!string.IsNullOrEmpty(options.Smtp.Password))
+        {
+            text = text.Replace(options.Smtp.Password, "***", StringComparison.Ordinal);
+        }
+        return text.Length > 1000 ? text[..1000] : text;
+    }
+
+    private MimeMessage Message(OutboxMailRow mail)
+    {
+        var from = MailboxAddress.Parse(options.Smtp.From);
+        var message = new MimeMessage
+        {
+            Subject = mail.Subject,
+            Date = new DateTimeOffset(mail.CreatedAt, TimeSpan.Zero),
+            // stable per outbox row: a resend after a crash is recognisably the same message
+            MessageId = $"outbox-{mail.Id}@{from.Domain}",
+            Body = new BodyBuilder { TextBody = mail.TextBody, HtmlBody = mail.HtmlBody }.ToMessageBody(),
+        };
+        message.From.Add(from);
+        message.To.Add(MailboxAddress.Parse(mail.ToAddress));
+        message.Headers.Add("X-Marketplace-Mail-Kind", mail.Kind);
+        return message;
+    }
+
+    private IMailTransport Transport() => string.IsNullOrWhiteSpace(options.Smtp.Host)
+        ? new FileTransport(Path.Combine(options.DataDirectory(environment), "mail"))
+        : new SmtpTransport(options.Smtp);
+
+    private interface IMailTransport : IAsyncDisposable
+    {
+        Task SendAsync(MimeMessage message, CancellationToken ct);
+    }
+
+    /// <summary>One SMTP connection per batch, opened on the first mail.</summary>
+    private sealed class SmtpTransport(MarketplaceOptions.SmtpOptions smtp) : IMailTransport
+    {
+        private SmtpClient? client;
+        private Exception? connectFailure;
+
+        public async Task SendAsync(MimeMessage message, CancellationToken ct)
+        {
+            if (connectFailure is not null)
+            {
+                // the server could not be reached for this batch: fail the rest without retrying each
+                throw connectFailure;
+            }
+            if (client is null)
+            {
+                var connecting = new SmtpClient { Timeout = SmtpTimeoutMilliseconds };
+                try
+                {
+                    // Auto: TLS on connect for port 465, STARTTLS when the server offers it otherwise
+                    await connecting.ConnectAsync(smtp.Host!, smtp.Port, SecureSocketOptions.Auto, ct);
+                    if (!string.IsNullOrEmpty(smtp.Username))
+                    {
+                        await connecting.AuthenticateAsync(smtp.Username, smtp.Password ?? "", ct);
+                    }
+                    client = connecting;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    connecting.Dispose();
+                    connectFailure = ex;
+                    throw;
+                }
+            }
+            try
+            {
+                await client.SendAsync(message, ct);
+            }
+            finally
+            {
+                if (!client.IsConnected)
+                {
+                    client.Dispose();
+                    client = null;
+                }
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (client is not null)
+            {
+                try
+                {
+                    await client.DisconnectAsync(quit: true);
+                }
+                catch (Exception ex) when (ex is IOException or MailKit.ProtocolException or MailKit.ServiceNotConnectedException)
+                {
+                    // the mails were already accepted; a rude goodbye changes nothing
+                }
+                client.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Development without SMTP: each mail becomes an .eml file to open in a mail client.</summary>
+    private sealed class FileTransport(string folder) : IMailTransport
+    {
+        public async Task SendAsync(MimeMessage message, CancellationToken ct)
+        {
+            Directory.CreateDirectory(folder);
+            var name = $"{message.Date.UtcDateTime:yyyyMMdd'T'HHmmss}-{(message.MessageId ?? Guid.NewGuid().ToString("N")).Split('@')[0]}.eml";
+            await message.WriteToAsync(Path.Combine(folder, name), ct);
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Wakes this instance's dispatcher right after a slice committed a mail, instead of waiting for
+/// the next poll (other instances still find it by polling).
+/// </summary>
+public sealed class OutboxSignal
+{
+    private readonly SemaphoreSlim wake = new(0, 1);
+
+    public void Wake()
+    {
+        try
+        {
+            wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // already awake
+        }
+    }
+
+    internal Task WaitAsync(TimeSpan timeout, CancellationToken ct) => wake.WaitAsync(timeout, ct);
+}
+
+internal static class EmailRegistration
+{
+    public static IServiceCollection AddMarketplaceEmail(this IServiceCollection services)
+    {
+        services.AddSingleton<OutboxSignal>();
+        services.AddHostedService<OutboxDispatcher>();
+        return services;
+    }
+}
