@@ -81,7 +81,7 @@ public sealed partial class FakeStripe
         foreach (var (key, value) in request.Form.Where(p => p.Key.StartsWith("capabilities[", StringComparison.Ordinal)))
         {
             // capabilities[card_payments][requested]=true
-            var parts = key.Split('[', ']', StringSplitOptions.RemoveEmptyEntries);
+            var parts = key.Split(['[', ']'], StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length != 3 || parts[2] != "requested" || value is not ("true" or "false"))
             {
                 return Error(400, "invalid_request_error", $"Invalid capabilities parameter: {key}", key);
