@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -20,25 +19,12 @@ public static class Slug
     /// <summary>The readable part: ASCII letters and digits in runs joined by single hyphens.</summary>
     public static string Base(string title)
     {
-        var folded = title.Normalize(NormalizationForm.FormD);
-        var slug = new StringBuilder(Math.Min(folded.Length, MaxBaseLength));
+        var slug = new StringBuilder(MaxBaseLength);
         var pendingHyphen = false;
-        foreach (var c in folded)
+        foreach (var c in title)
         {
-            if (CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.NonSpacingMark)
-            {
-                continue; // the accent of é, ü, ñ...
-            }
-            var lower = c switch
-            {
-                'ß' => "ss",
-                'æ' or 'Æ' => "ae",
-                'ø' or 'Ø' => "o",
-                'œ' or 'Œ' => "oe",
-                '&' => "and",
-                _ => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c).ToString() : null,
-            };
-            if (lower is null)
+            var ascii = char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c).ToString() : Folded.GetValueOrDefault(c);
+            if (ascii is null)
             {
                 pendingHyphen = slug.Length > 0;
                 continue;
@@ -48,20 +34,28 @@ public static class Slug
                 slug.Append('-');
                 pendingHyphen = false;
             }
-            slug.Append(lower);
+            slug.Append(ascii);
             if (slug.Length >= MaxBaseLength)
             {
                 break;
             }
         }
-        var result = slug.ToString();
-        if (result.Length > MaxBaseLength)
-        {
-            result = result[..MaxBaseLength];
-        }
+        var result = slug.Length > MaxBaseLength ? slug.ToString(0, MaxBaseLength) : slug.ToString();
         result = result.Trim('-');
         return result.Length == 0 ? "listing" : result;
     }
+
+    // ASCII folding of Latin-1 and Latin Extended-A by table: the app runs with InvariantGlobalization,
+    // where string.Normalize cannot decompose accented letters.
+    private static readonly Dictionary<char, string> Folded = BuildFolding(
+        ("ÀÁÂÃÄÅàáâãäåĀāĂăĄą", "a"), ("ÇçĆćĈĉĊċČč", "c"), ("ĎďĐđÐð", "d"), ("ÈÉÊËèéêëĒēĔĕĖėĘęĚě", "e"),
+        ("ĜĝĞğĠġĢģ", "g"), ("ĤĥĦħ", "h"), ("ÌÍÎÏìíîïĨĩĪīĬĭĮįİı", "i"), ("Ĵĵ", "j"), ("Ķķ", "k"), ("ĹĺĻļĽľĿŀŁł", "l"),
+        ("ÑñŃńŅņŇň", "n"), ("ÒÓÔÕÖØòóôõöøŌōŎŏŐő", "o"), ("ŔŕŖŗŘř", "r"), ("ŚśŜŝŞşŠš", "s"), ("ŢţŤťŦŧ", "t"),
+        ("ÙÚÛÜùúûüŨũŪūŬŭŮůŰűŲų", "u"), ("Ŵŵ", "w"), ("ÝýÿŶŷŸ", "y"), ("ŹźŻżŽž", "z"),
+        ("ß", "ss"), ("Ææ", "ae"), ("Œœ", "oe"), ("Þþ", "th"), ("&", "and"));
+
+    private static Dictionary<char, string> BuildFolding(params (string From, string To)[] groups) =>
+        groups.SelectMany(g => g.From.Select(c => (c, g.To))).ToDictionary(p => p.c, p => p.To);
 
     private static string Suffix() =>
         string.Create(4, 0, (chars, _) =>
