@@ -27,7 +27,42 @@ public static class Data
     // listings without a price sort last in both price directions; the same expressions are indexed
     private const string PriceAscKey = "coalesce(l.price_cents, 9223372036854775807)";
     private const string PriceDescKey = "coalesce(l.price_cents, -1)";
-    private const string RankKey = "ts_rank(l.search_vector, query)";
+
+    /// <summary>
+    /// Relevance ranks the most recent matches only: ts_rank needs every candidate's document, so
+    /// ranking all matches of a broad word ("puppy": a fifth of the catalogue) costs hundreds of
+    /// milliseconds. Filters (city, category...) usually leave far fewer matches than this.
+    /// </summary>
+    public const int RelevanceCandidates = 500;
+
+    private const string Columns = """
+        l.id, l.slug, l.title, l.category, l.subcategory, l.price_cents, l.price_type, l.price_text, l.cover_image_url,
+                   l.city, l.state, l.zip, l.duration, l.meta_description, l.view_count, l.published_at,
+                   p.id AS provider_id, p.business_name, p.average_rating, p.total_reviews, p.verified_provider
+        """;
+
+    /// <summary>
+    /// The newest <see cref="RelevanceCandidates"/> matches come from the indexes (GIN or the
+    /// published_at index, as the planner finds cheaper); only they are ranked, and the keyset
+    /// (rank, id) pages through them.
+    /// </summary>
+    private static string RelevanceSql(List<string> where, bool hasCursor) => $"""
+        SELECT c.id, c.slug, c.title, c.category, c.subcategory, c.price_cents, c.price_type, c.price_text, c.cover_image_url,
+               c.city, c.state, c.zip, c.duration, c.meta_description, c.view_count, c.published_at,
+               c.provider_id, c.business_name, c.average_rating, c.total_reviews, c.verified_provider, c.rank
+          FROM (SELECT m.*, ts_rank(m.search_vector, query) AS rank
+                  FROM (SELECT {Columns}, l.search_vector
+                          FROM marketplace.service_listings l
+                          JOIN marketplace.providers p ON p.id = l.provider_id
+                         CROSS JOIN websearch_to_tsquery('english', :q) AS query
+                         WHERE {string.Join("\n                           AND ", where)}
+                         ORDER BY l.published_at DESC, l.id DESC
+                         LIMIT {RelevanceCandidates}) m
+                 CROSS JOIN websearch_to_tsquery('english', :q) AS query) c
+         {(hasCursor ? "WHERE (c.rank, c.id) < (:after_key, :after_id)" : "")}
+         ORDER BY c.rank DESC, c.id DESC
+         LIMIT :fetch
+        """;
 
     public static BrowseSql BuildSql(Request r, BrowseCursor? after, int fetch)
     {
@@ -66,12 +101,15 @@ public static class Data
             Sorts.PriceAsc => ($"{PriceAscKey}, l.id", $"({PriceAscKey}, l.id) > (:after_key, :after_id)"),
             Sorts.PriceDesc => ($"{PriceDescKey} DESC, l.id DESC", $"({PriceDescKey}, l.id) < (:after_key, :after_id)"),
             Sorts.Popular => ("l.view_count DESC, l.id DESC", "(l.view_count, l.id) < (:after_key, :after_id)"),
-            Sorts.Relevance => ($"{RankKey} DESC, l.id DESC", $"({RankKey}, l.id) < (:after_key, :after_id)"),
+            Sorts.Relevance => ("", ""),
             _ => ("l.published_at DESC, l.id DESC", "(l.published_at, l.id) < (:after_key, :after_id)"),
         };
         if (after is not null)
         {
-            where.Add(keyset);
+            if (sort != Sorts.Relevance)
+            {
+                where.Add(keyset);
+            }
             parameters.Add(sort switch
             {
                 Sorts.PriceAsc or Sorts.PriceDesc => new DataParameter("after_key", after.Price, DataType.Int64),
@@ -83,11 +121,8 @@ public static class Data
         }
         parameters.Add(new DataParameter("fetch", fetch, DataType.Int32));
 
-        var sql = $"""
-            SELECT l.id, l.slug, l.title, l.category, l.subcategory, l.price_cents, l.price_type, l.price_text, l.cover_image_url,
-                   l.city, l.state, l.zip, l.duration, l.meta_description, l.view_count, l.published_at,
-                   p.id AS provider_id, p.business_name, p.average_rating, p.total_reviews, p.verified_provider,
-                   {(search ? RankKey : "0::real")} AS rank
+        var sql = sort == Sorts.Relevance ? RelevanceSql(where, after is not null) : $"""
+            SELECT {Columns}, 0::real AS rank
               FROM marketplace.service_listings l
               JOIN marketplace.providers p ON p.id = l.provider_id{(search ? "\n  CROSS JOIN websearch_to_tsquery('english', :q) AS query" : "")}
              WHERE {string.Join("\n   AND ", where)}
