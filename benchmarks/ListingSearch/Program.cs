@@ -83,7 +83,7 @@ try
     Console.WriteLine();
     foreach (var (scenario, _, plan) in results)
     {
-        Console.WriteLine($"--- EXPLAIN (ANALYZE, BUFFERS) {scenario.Name}: GET {scenario.Urls[0]}");
+        Console.WriteLine($"--- EXPLAIN (ANALYZE, BUFFERS) {scenario.Name}");
         Console.WriteLine(plan);
     }
     var failed = results.Where(r => r.Plan.Contains("Seq Scan on service_listings", StringComparison.Ordinal) || r.Result.Errors > 0).ToList();
@@ -171,13 +171,19 @@ static async Task WaitReadyAsync(HttpClient http, Process api)
     throw new TimeoutException("the API did not become ready within 5 minutes");
 }
 
+/// <summary>EXPLAIN (ANALYZE, BUFFERS) of the exact SQL the API runs for each distinct request of the scenario.</summary>
 static async Task<string> ExplainAsync(string connectionString, Scenario scenario)
 {
     using var db = new DataConnection(new DataOptions().UsePostgreSQL(
         new NpgsqlConnectionStringBuilder(connectionString) { Timezone = "UTC" }.ConnectionString, PostgreSQLVersion.v15));
-    var sql = Marketplace.Api.Features.Listings.Browse.Data.BuildSql(scenario.Request, scenario.After, (scenario.Request.Limit ?? Paging.DefaultLimit) + 1);
-    var lines = await db.QueryToListAsync<string>("EXPLAIN (ANALYZE, BUFFERS) " + sql.Sql, [.. sql.Parameters]);
-    return string.Join('\n', lines);
+    var plans = new StringBuilder();
+    foreach (var probe in scenario.Probes)
+    {
+        var sql = Marketplace.Api.Features.Listings.Browse.Data.BuildSql(probe.Request, probe.After, (probe.Request.Limit ?? Paging.DefaultLimit) + 1);
+        var lines = await db.QueryToListAsync<string>("EXPLAIN (ANALYZE, BUFFERS) " + sql.Sql, [.. sql.Parameters]);
+        plans.AppendLine($"-- GET {probe.Url}").AppendLine(string.Join('\n', lines));
+    }
+    return plans.ToString().TrimEnd();
 }
 
 internal sealed record Options(int Providers, int Listings, int Clients, TimeSpan Warmup, TimeSpan Duration, int? Pool, int? AutoPrepare, bool Keep)
@@ -214,7 +220,13 @@ internal sealed record Options(int Providers, int Listings, int Clients, TimeSpa
 }
 
 /// <summary>One measured case: the URLs its clients cycle through, and the request of the first (for EXPLAIN).</summary>
-internal sealed record Scenario(string Name, string[] Urls, Request Request, BrowseCursor? After);
+internal sealed record Scenario(string Name, Probe[] Probes)
+{
+    public string[] Urls => [.. Probes.Select(p => p.Url)];
+}
+
+/// <summary>One distinct request of a scenario: its URL, and the request and cursor the API decodes from it (for EXPLAIN).</summary>
+internal sealed record Probe(string Url, Request Request, BrowseCursor? After);
 
 internal static class Scenarios
 {
@@ -265,12 +277,12 @@ internal static class Scenarios
             var json = JsonDocument.Parse(await http.GetStringAsync(Url(request) + (cursor is null ? "" : $"&cursor={cursor}"))).RootElement;
             cursor = json.GetProperty("nextCursor").GetString() ?? throw new InvalidOperationException($"{name}: fewer than 50 pages");
         }
-        return new Scenario(name, [Url(request) + $"&cursor={cursor}"], request, Paging.Decode<BrowseCursor>(cursor));
+        return new Scenario(name, [new Probe(Url(request) + $"&cursor={cursor}", request, Paging.Decode<BrowseCursor>(cursor))]);
     }
 
-    private static Scenario Simple(string name, Request request) => new(name, [Url(request)], request, null);
+    private static Scenario Simple(string name, Request request) => Rotating(name, [request]);
 
-    private static Scenario Rotating(string name, Request[] requests) => new(name, [.. requests.Select(Url)], requests[0], null);
+    private static Scenario Rotating(string name, Request[] requests) => new(name, [.. requests.Select(r => new Probe(Url(r), r, null))]);
 
     private static string Url(Request r)
     {
