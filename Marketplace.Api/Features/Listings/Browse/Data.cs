@@ -19,8 +19,8 @@ public sealed record BrowseSql(string Sql, IReadOnlyList<DataParameter> Paramete
 /// GET /listings as one SQL statement: active listings of active providers with the provider's
 /// summary joined (no query per item), the filters, and keyset pagination for every sort. Each
 /// sort walks a partial index of "active, not deleted" listings (M202611240004,
-/// M202611243000), so page 50 costs what page 1 costs; relevance ranks the full-text matches
-/// found through the GIN index.
+/// M202611243000), so page 50 costs what page 1 costs; relevance ranks the most recent
+/// full-text matches (<see cref="RelevanceCandidates"/>) and pages through them by (rank, id).
 /// </summary>
 public static class Data
 {
@@ -101,7 +101,7 @@ public static class Data
             Sorts.PriceAsc => ($"{PriceAscKey}, l.id", $"({PriceAscKey}, l.id) > (:after_key, :after_id)"),
             Sorts.PriceDesc => ($"{PriceDescKey} DESC, l.id DESC", $"({PriceDescKey}, l.id) < (:after_key, :after_id)"),
             Sorts.Popular => ("l.view_count DESC, l.id DESC", "(l.view_count, l.id) < (:after_key, :after_id)"),
-            Sorts.Relevance => ("", ""),
+            Sorts.Relevance => ("", ""), // ordered and paged in RelevanceSql
             _ => ("l.published_at DESC, l.id DESC", "(l.published_at, l.id) < (:after_key, :after_id)"),
         };
         if (after is not null)
