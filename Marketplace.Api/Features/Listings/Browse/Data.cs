@@ -1,0 +1,170 @@
+using System.Data.Common;
+using LinqToDB;
+using LinqToDB.Data;
+using Marketplace.Api.Data;
+using Marketplace.Api.Infrastructure;
+
+namespace Marketplace.Api.Features.Listings.Browse;
+
+/// <summary>
+/// The position after the last item served: the sort's key and the id that breaks ties. Only the
+/// key of the cursor's own sort is set.
+/// </summary>
+public sealed record BrowseCursor(string Sort, int Id, DateTime? PublishedAt = null, long? Price = null, int? Views = null, float? Rank = null);
+
+/// <summary>The SQL of one page and its parameters (public so the benchmark can EXPLAIN exactly what the API runs).</summary>
+public sealed record BrowseSql(string Sql, IReadOnlyList<DataParameter> Parameters);
+
+/// <summary>
+/// GET /listings as one SQL statement: active listings of active providers with the provider's
+/// summary joined (no query per item), the filters, and keyset pagination for every sort. Each
+/// sort walks a partial index of "active, not deleted" listings (M202611240004,
+/// M202611243000), so page 50 costs what page 1 costs; relevance ranks the most recent
+/// full-text matches (<see cref="RelevanceCandidates"/>) and pages through them by (rank, id).
+/// </summary>
+public static class Data
+{
+    // listings without a price sort last in both price directions; the same expressions are indexed
+    private const string PriceAscKey = "coalesce(l.price_cents, 9223372036854775807)";
+    private const string PriceDescKey = "coalesce(l.price_cents, -1)";
+
+    /// <summary>
+    /// Relevance ranks the most recent matches only: ts_rank needs every candidate's document, so
+    /// ranking all matches of a broad word ("puppy": a fifth of the catalogue) costs hundreds of
+    /// milliseconds. Filters (city, category...) usually leave far fewer matches than this.
+    /// </summary>
+    public const int RelevanceCandidates = 500;
+
+    private const string Columns = """
+        l.id, l.slug, l.title, l.category, l.subcategory, l.price_cents, l.price_type, l.price_text, l.cover_image_url,
+                   l.city, l.state, l.zip, l.duration, l.meta_description, l.view_count, l.published_at,
+                   p.id AS provider_id, p.business_name, p.average_rating, p.total_reviews, p.verified_provider
+        """;
+
+    /// <summary>
+    /// The newest <see cref="RelevanceCandidates"/> matches come from the indexes (GIN or the
+    /// published_at index, as the planner finds cheaper); only they are ranked, and the keyset
+    /// (rank, id) pages through them.
+    /// </summary>
+    private static string RelevanceSql(List<string> where, bool hasCursor) => $"""
+        SELECT c.id, c.slug, c.title, c.category, c.subcategory, c.price_cents, c.price_type, c.price_text, c.cover_image_url,
+               c.city, c.state, c.zip, c.duration, c.meta_description, c.view_count, c.published_at,
+               c.provider_id, c.business_name, c.average_rating, c.total_reviews, c.verified_provider, c.rank
+          FROM (SELECT m.*, ts_rank(m.search_vector, query) AS rank
+                  FROM (SELECT {Columns}, l.search_vector
+                          FROM marketplace.service_listings l
+                          JOIN marketplace.providers p ON p.id = l.provider_id
+                         CROSS JOIN websearch_to_tsquery('english', :q) AS query
+                         WHERE {string.Join("\n                           AND ", where)}
+                         ORDER BY l.published_at DESC, l.id DESC
+                         LIMIT {RelevanceCandidates}) m
+                 CROSS JOIN websearch_to_tsquery('english', :q) AS query) c
+         {(hasCursor ? "WHERE (c.rank, c.id) < (:after_key, :after_id)" : "")}
+         ORDER BY c.rank DESC, c.id DESC
+         LIMIT :fetch
+        """;
+
+    public static BrowseSql BuildSql(Request r, BrowseCursor? after, int fetch)
+    {
+        var sort = r.Sort ?? Sorts.Newest;
+        var search = !string.IsNullOrWhiteSpace(r.Q);
+        var where = new List<string> { "l.status = 'active'", "l.deleted_at IS NULL", "p.status = 'active'", "p.deleted_at IS NULL" };
+        var parameters = new List<DataParameter>();
+
+        void Filter(string clause, string name, object? value, DataType type)
+        {
+            if (value is null)
+            {
+                return;
+            }
+            where.Add(clause);
+            parameters.Add(new DataParameter(name, value, type));
+        }
+
+        Filter("l.category = :category", "category", r.Category, DataType.NVarChar);
+        Filter("l.subcategory = :subcategory", "subcategory", r.Subcategory, DataType.NVarChar);
+        Filter("l.state = :state", "state", r.State, DataType.NVarChar);
+        Filter("l.city = :city", "city", r.City, DataType.NVarChar);
+        Filter("l.zip = :zip", "zip", r.Zip, DataType.NVarChar);
+        Filter("l.price_type = :price_type", "price_type", r.PriceType, DataType.NVarChar);
+        Filter("l.price_cents >= :min_price", "min_price", r.MinPriceCents, DataType.Int64);
+        Filter("l.price_cents <= :max_price", "max_price", r.MaxPriceCents, DataType.Int64);
+        Filter("l.provider_id = :provider_id", "provider_id", r.ProviderId, DataType.Int32);
+        if (search)
+        {
+            where.Add("l.search_vector @@ query");
+            parameters.Add(new DataParameter("q", r.Q!.Trim(), DataType.NVarChar));
+        }
+
+        var (order, keyset) = sort switch
+        {
+            Sorts.PriceAsc => ($"{PriceAscKey}, l.id", $"({PriceAscKey}, l.id) > (:after_key, :after_id)"),
+            Sorts.PriceDesc => ($"{PriceDescKey} DESC, l.id DESC", $"({PriceDescKey}, l.id) < (:after_key, :after_id)"),
+            Sorts.Popular => ("l.view_count DESC, l.id DESC", "(l.view_count, l.id) < (:after_key, :after_id)"),
+            Sorts.Relevance => ("", ""), // ordered and paged in RelevanceSql
+            _ => ("l.published_at DESC, l.id DESC", "(l.published_at, l.id) < (:after_key, :after_id)"),
+        };
+        if (after is not null)
+        {
+            if (sort != Sorts.Relevance)
+            {
+                where.Add(keyset);
+            }
+            parameters.Add(sort switch
+            {
+                Sorts.PriceAsc or Sorts.PriceDesc => new DataParameter("after_key", after.Price, DataType.Int64),
+                Sorts.Popular => new DataParameter("after_key", after.Views, DataType.Int32),
+                Sorts.Relevance => new DataParameter("after_key", after.Rank, DataType.Single),
+                _ => new DataParameter("after_key", after.PublishedAt, DataType.DateTimeOffset),
+            });
+            parameters.Add(new DataParameter("after_id", after.Id, DataType.Int32));
+        }
+        parameters.Add(new DataParameter("fetch", fetch, DataType.Int32));
+
+        var sql = sort == Sorts.Relevance ? RelevanceSql(where, after is not null) : $"""
+            SELECT {Columns}, 0::real AS rank
+              FROM marketplace.service_listings l
+              JOIN marketplace.providers p ON p.id = l.provider_id{(search ? "\n  CROSS JOIN websearch_to_tsquery('english', :q) AS query" : "")}
+             WHERE {string.Join("\n   AND ", where)}
+             ORDER BY {order}
+             LIMIT :fetch
+            """;
+        return new BrowseSql(sql, parameters);
+    }
+
+    public static Task<List<Row>> QueryAsync(Db db, BrowseSql sql, CancellationToken ct) =>
+        db.QueryToListAsync(Read, sql.Sql, ct, [.. sql.Parameters]);
+
+    /// <summary>The cursor after this row for this sort.</summary>
+    public static BrowseCursor CursorAfter(string sort, Row row) => sort switch
+    {
+        Sorts.PriceAsc => new BrowseCursor(sort, row.Item.Id, Price: row.Item.PriceCents ?? long.MaxValue),
+        Sorts.PriceDesc => new BrowseCursor(sort, row.Item.Id, Price: row.Item.PriceCents ?? -1),
+        Sorts.Popular => new BrowseCursor(sort, row.Item.Id, Views: row.Item.ViewCount),
+        Sorts.Relevance => new BrowseCursor(sort, row.Item.Id, Rank: row.Rank),
+        _ => new BrowseCursor(sort, row.Item.Id, PublishedAt: row.Item.PublishedAt),
+    };
+
+    /// <summary>Whether a decoded cursor belongs to this sort and carries its key.</summary>
+    public static bool Fits(BrowseCursor cursor, string sort) => cursor.Sort == sort && sort switch
+    {
+        Sorts.PriceAsc or Sorts.PriceDesc => cursor.Price is not null,
+        Sorts.Popular => cursor.Views is not null,
+        Sorts.Relevance => cursor.Rank is not null,
+        _ => cursor.PublishedAt is not null,
+    };
+
+    public sealed record Row(Item Item, float Rank);
+
+    private static Row Read(DbDataReader r) => new(
+        new Item(
+            r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetString(3), NullableString(r, 4),
+            r.IsDBNull(5) ? null : r.GetInt64(5), NullableString(r, 6), NullableString(r, 7), NullableString(r, 8),
+            NullableString(r, 9), NullableString(r, 10), NullableString(r, 11), NullableString(r, 12), NullableString(r, 13),
+            r.GetInt32(14), DateTime.SpecifyKind(r.GetDateTime(15), DateTimeKind.Utc),
+            new ProviderSummary(r.GetInt32(16), r.GetString(17), r.GetDecimal(18), r.GetInt32(19), r.GetBoolean(20))),
+        r.GetFloat(21));
+
+    private static string? NullableString(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+
+}

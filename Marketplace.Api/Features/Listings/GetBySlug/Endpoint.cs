@@ -1,0 +1,40 @@
+using FastEndpoints;
+using Marketplace.Api.Data;
+using Marketplace.Api.Infrastructure;
+
+namespace Marketplace.Api.Features.Listings.GetBySlug;
+
+public sealed class Endpoint(Db db) : Endpoint<Request, ListingDetails>
+{
+    public override void Configure()
+    {
+        Get("listings/{slug}");
+        AllowAnonymous();
+        Description(d => d.ProducesProblemDetails(404));
+        Summary(s =>
+        {
+            s.Summary = "View a listing";
+            s.Description = "A listing by its slug, with its provider's summary. Public when the listing and its provider are active; "
+                + "the owning provider also sees its drafts and paused listings (send the bearer token). A view by anyone but the "
+                + "owner counts in viewCount.";
+        });
+    }
+
+    public override async Task HandleAsync(Request r, CancellationToken ct)
+    {
+        var found = await Data.GetAsync(db, r.Slug, ct) ?? throw ApiProblem.NotFound("listing");
+        var listing = found.Listing;
+        var owner = HttpContext.OptionalUser()?.ProviderId == listing.ProviderId;
+        var isPublic = listing.Status == "active" && found.ProviderStatus == "active" && !found.ProviderDeleted;
+        if (!owner && !isPublic)
+        {
+            throw ApiProblem.NotFound("listing");
+        }
+        if (!owner)
+        {
+            await Data.CountViewAsync(db, listing.Id, ct);
+            listing.ViewCount++;
+        }
+        await Send.OkAsync(ListingDetails.From(listing, found.Provider), ct);
+    }
+}

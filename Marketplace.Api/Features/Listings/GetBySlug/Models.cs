@@ -1,0 +1,6 @@
+namespace Marketplace.Api.Features.Listings.GetBySlug;
+
+public sealed record Request
+{
+    public string Slug { get; init; } = "";
+}

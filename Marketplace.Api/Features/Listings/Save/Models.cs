@@ -1,0 +1,6 @@
+namespace Marketplace.Api.Features.Listings.Save;
+
+public sealed record Request
+{
+    public int Id { get; init; }
+}

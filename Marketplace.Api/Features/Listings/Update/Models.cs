@@ -1,0 +1,54 @@
+using FastEndpoints;
+using FluentValidation;
+using Marketplace.Api.Infrastructure;
+
+namespace Marketplace.Api.Features.Listings.Update;
+
+/// <summary>
+/// Partial update: a field that is absent stays as it is; an explicit null clears a nullable field.
+/// The slug never changes, even when the title does.
+/// </summary>
+public sealed class Request : PatchRequest
+{
+    public int Id { get; set; }
+    public string? Title { get; set => field = Set(value); }
+    public string? Description { get; set => field = Set(value); }
+    public string? Category { get; set => field = Set(value); }
+    public string? Subcategory { get; set => field = Set(value); }
+    public long? PriceCents { get; set => field = Set(value); }
+    public string? PriceType { get; set => field = Set(value); }
+    public string? PriceText { get; set => field = Set(value); }
+    public IReadOnlyList<string>? Images { get; set => field = Set(value); }
+    public string? CoverImageUrl { get; set => field = Set(value); }
+    public string? City { get; set => field = Set(value); }
+    public string? State { get; set => field = Set(value); }
+    public string? Zip { get; set => field = Set(value); }
+    public string? Duration { get; set => field = Set(value); }
+    public string? Availability { get; set => field = Set(value); }
+    public string? MetaDescription { get; set => field = Set(value); }
+    public string? Keywords { get; set => field = Set(value); }
+}
+
+public sealed class Validator : Validator<Request>
+{
+    public Validator()
+    {
+        RuleFor(r => r.Title).NotEmpty().MaximumLength(200).When(r => r.Has(nameof(Request.Title)));
+        RuleFor(r => r.Description).MaximumLength(5000);
+        RuleFor(r => r.Category).NotEmpty().OneOf(ListingRules.Categories).When(r => r.Has(nameof(Request.Category)));
+        RuleFor(r => r.Subcategory).MaximumLength(100);
+        RuleFor(r => r.PriceCents).InclusiveBetween(0, ListingRules.MaxPriceCents);
+        RuleFor(r => r.PriceType).OneOf(ListingRules.PriceTypes);
+        RuleFor(r => r.PriceText).MaximumLength(100);
+        RuleFor(r => r.Images).ValidImages();
+        RuleFor(r => r.CoverImageUrl).HttpsUrl();
+        RuleFor(r => r.City).MaximumLength(100);
+        RuleFor(r => r.State).MaximumLength(100);
+        RuleFor(r => r.Zip).MaximumLength(20);
+        RuleFor(r => r.Duration).MaximumLength(100);
+        RuleFor(r => r.Availability).MaximumLength(200);
+        RuleFor(r => r.MetaDescription).MaximumLength(300);
+        RuleFor(r => r.Keywords).MaximumLength(500);
+        RuleFor(r => r.PresentProperties).NotEmpty().OverridePropertyName("request").WithMessage("Send at least one field to change.");
+    }
+}

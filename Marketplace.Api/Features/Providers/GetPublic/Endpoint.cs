@@ -1,0 +1,24 @@
+using FastEndpoints;
+using Marketplace.Api.Data;
+using Marketplace.Api.Infrastructure;
+
+namespace Marketplace.Api.Features.Providers.GetPublic;
+
+public sealed class Endpoint(Db db) : Endpoint<Request, Response>
+{
+    public override void Configure()
+    {
+        Get("providers/{id:int}");
+        AllowAnonymous();
+        Description(d => d.ProducesProblemDetails(404));
+        Summary(s =>
+        {
+            s.Summary = "Public provider profile";
+            s.Description = "An active provider's public profile: business, contact, location, hours, rating and badges. "
+                + "No Stripe ids, revenue or payment settings. 404 unless the provider is active.";
+        });
+    }
+
+    public override async Task HandleAsync(Request r, CancellationToken ct) =>
+        await Send.OkAsync(await Data.GetAsync(db, r.Id, ct) ?? throw ApiProblem.NotFound("provider"), ct);
+}

@@ -1,0 +1,365 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using LinqToDB;
+using LinqToDB.Data;
+using LinqToDB.DataProvider.PostgreSQL;
+using ListingSearch;
+using Marketplace.Api.Features.Listings.Browse;
+using Marketplace.Api.Infrastructure;
+using Marketplace.Migrations;
+using Npgsql;
+
+// GET /listings under load: a fresh database with 5,000 providers and 200,000 listings (binary
+// COPY), the API started as a child process, 16 concurrent clients per scenario, and the EXPLAIN
+// (ANALYZE) of each scenario's SQL. Usage: see README.md beside this file.
+var options = Options.Parse(args);
+var repo = Options.FindRepo();
+var server = Environment.GetEnvironmentVariable("ConnectionStrings__Marketplace") ?? "Host=127.0.0.1;Port=55432;Username=postgres;Database=postgres";
+var database = $"marketplace_bench_{DateTime.UtcNow:yyyyMMddHHmmss}";
+var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = database, Pooling = true }.ConnectionString;
+
+await Admin(server, $"CREATE DATABASE \"{database}\"");
+Process? api = null;
+try
+{
+    var clock = Stopwatch.StartNew();
+    MarketplaceMigrator.MigrateUp(connectionString);
+    Console.WriteLine($"migrated {database} in {clock.Elapsed.TotalSeconds:0.0} s");
+    clock.Restart();
+    var counts = await DataSet.LoadAsync(connectionString, options.Providers, options.Listings);
+    Console.WriteLine($"loaded {counts.Providers:N0} providers and {counts.Listings:N0} listings ({counts.Active:N0} active, not deleted) with COPY and ANALYZE in {clock.Elapsed.TotalSeconds:0.0} s");
+
+    var port = FreePort();
+    var baseUrl = $"http://127.0.0.1:{port}";
+    // operator tuning of the API's connection string (both optional): a pool sized to the cores, and
+    // Npgsql's automatic preparation so PostgreSQL does not re-plan the same browse query every time
+    var apiConnection = new NpgsqlConnectionStringBuilder(connectionString);
+    if (options.Pool is { } pool)
+    {
+        apiConnection.MaxPoolSize = pool;
+    }
+    if (options.AutoPrepare is { } prepare)
+    {
+        apiConnection.MaxAutoPrepare = prepare;
+    }
+    api = StartApi(repo, baseUrl, apiConnection.ConnectionString);
+    Console.WriteLine($"API at {baseUrl}; Maximum Pool Size={apiConnection.MaxPoolSize}, Max Auto Prepare={apiConnection.MaxAutoPrepare}; "
+        + $"{options.Clients} clients, {options.Duration.TotalSeconds:0} s per scenario");
+    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+    {
+        BaseAddress = new Uri(baseUrl),
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+    await WaitReadyAsync(http, api);
+
+    var scenarios = await Scenarios.BuildAsync(http);
+    // steady state first: every scenario once through warm-up (JIT tiering, caches, pools), then the measured runs
+    foreach (var scenario in scenarios)
+    {
+        await Load.RunAsync(http, scenario.Urls, options.Clients, TimeSpan.Zero, options.Warmup);
+    }
+    var results = new List<(Scenario Scenario, Measurement Result, string Plan)>();
+    foreach (var scenario in scenarios)
+    {
+        var result = await Load.RunAsync(http, scenario.Urls, options.Clients, options.Warmup, options.Duration);
+        var plan = await ExplainAsync(connectionString, scenario);
+        results.Add((scenario, result, plan));
+        Console.WriteLine($"{scenario.Name,-28} median {result.MedianMs,6:0.00} ms   p99 {result.P99Ms,6:0.00} ms   {result.RequestsPerSecond,7:0} req/s   ({result.Requests:N0} requests, {result.Errors} errors)");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine($"| scenario | median | p99 | req/s | index used (EXPLAIN) |");
+    Console.WriteLine($"| --- | ---: | ---: | ---: | --- |");
+    foreach (var (scenario, result, plan) in results)
+    {
+        var seqScan = plan.Contains("Seq Scan on service_listings", StringComparison.Ordinal);
+        var indexes = string.Join(", ", Scenarios.IndexNames(plan));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {scenario.Name} | {result.MedianMs:0.0} ms | {result.P99Ms:0.0} ms | {result.RequestsPerSecond:0} | {(seqScan ? "SEQ SCAN on service_listings! " : "")}{indexes} |"));
+    }
+    Console.WriteLine();
+    foreach (var (scenario, _, plan) in results)
+    {
+        Console.WriteLine($"--- EXPLAIN (ANALYZE, BUFFERS) {scenario.Name}");
+        Console.WriteLine(plan);
+    }
+    var failed = results.Where(r => r.Plan.Contains("Seq Scan on service_listings", StringComparison.Ordinal) || r.Result.Errors > 0).ToList();
+    return failed.Count == 0 ? 0 : 1;
+}
+finally
+{
+    if (api is { HasExited: false })
+    {
+        api.Kill(entireProcessTree: true);
+        await api.WaitForExitAsync();
+    }
+    NpgsqlConnection.ClearAllPools();
+    if (!options.Keep)
+    {
+        await Admin(server, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+    }
+    else
+    {
+        Console.WriteLine($"kept database {database}");
+    }
+}
+
+static async Task Admin(string server, string sql)
+{
+    await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false }.ConnectionString);
+    await admin.OpenAsync();
+    await using var command = new NpgsqlCommand(sql, admin);
+    await command.ExecuteNonQueryAsync();
+}
+
+static int FreePort()
+{
+    using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+static Process StartApi(string repo, string baseUrl, string connectionString)
+{
+    var start = new ProcessStartInfo("dotnet", ["run", "-c", "Release", "--no-launch-profile", "--project", "Marketplace.Api", "--urls", baseUrl])
+    {
+        WorkingDirectory = repo,
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+        UseShellExecute = false,
+    };
+    start.Environment["ConnectionStrings__Marketplace"] = connectionString;
+    start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+    start.Environment["Marketplace__Auth__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
+    start.Environment["Marketplace__RateLimiting__Enabled"] = "false";
+    start.Environment["Marketplace__Database__MigrateOnStartup"] = "false";
+    // one log line per request to the console would measure the console; warnings and errors still show
+    start.Environment["Logging__LogLevel__Default"] = "Warning";
+    var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the API");
+    process.OutputDataReceived += (_, e) => { if (e.Data is not null) { Console.WriteLine("  api: " + e.Data); } };
+    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.WriteLine("  api! " + e.Data); } };
+    process.BeginOutputReadLine();
+    process.BeginErrorReadLine();
+    return process;
+}
+
+static async Task WaitReadyAsync(HttpClient http, Process api)
+{
+    var deadline = DateTime.UtcNow.AddMinutes(5);
+    while (DateTime.UtcNow < deadline)
+    {
+        if (api.HasExited)
+        {
+            throw new InvalidOperationException($"the API exited with code {api.ExitCode}");
+        }
+        try
+        {
+            if ((await http.GetAsync("/health/ready")).IsSuccessStatusCode)
+            {
+                Console.WriteLine("API ready");
+                return;
+            }
+        }
+        catch (HttpRequestException)
+        {
+        }
+        await Task.Delay(500);
+    }
+    throw new TimeoutException("the API did not become ready within 5 minutes");
+}
+
+/// <summary>EXPLAIN (ANALYZE, BUFFERS) of the exact SQL the API runs for each distinct request of the scenario.</summary>
+static async Task<string> ExplainAsync(string connectionString, Scenario scenario)
+{
+    using var db = new DataConnection(new DataOptions().UsePostgreSQL(
+        new NpgsqlConnectionStringBuilder(connectionString) { Timezone = "UTC" }.ConnectionString, PostgreSQLVersion.v15));
+    var plans = new StringBuilder();
+    foreach (var probe in scenario.Probes)
+    {
+        var sql = Marketplace.Api.Features.Listings.Browse.Data.BuildSql(probe.Request, probe.After, (probe.Request.Limit ?? Paging.DefaultLimit) + 1);
+        var lines = await db.QueryToListAsync<string>("EXPLAIN (ANALYZE, BUFFERS) " + sql.Sql, [.. sql.Parameters]);
+        plans.AppendLine($"-- GET {probe.Url}").AppendLine(string.Join('\n', lines));
+    }
+    return plans.ToString().TrimEnd();
+}
+
+internal sealed record Options(int Providers, int Listings, int Clients, TimeSpan Warmup, TimeSpan Duration, int? Pool, int? AutoPrepare, bool Keep)
+{
+    public static Options Parse(string[] args)
+    {
+        string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+        return new Options(
+            int.Parse(Value("--providers") ?? "5000", CultureInfo.InvariantCulture),
+            int.Parse(Value("--listings") ?? "200000", CultureInfo.InvariantCulture),
+            int.Parse(Value("--clients") ?? "16", CultureInfo.InvariantCulture),
+            TimeSpan.FromSeconds(double.Parse(Value("--warmup") ?? "3", CultureInfo.InvariantCulture)),
+            TimeSpan.FromSeconds(double.Parse(Value("--seconds") ?? "15", CultureInfo.InvariantCulture)),
+            Value("--pool") is { } pool ? int.Parse(pool, CultureInfo.InvariantCulture) : null,
+            Value("--auto-prepare") is { } prepare ? int.Parse(prepare, CultureInfo.InvariantCulture) : null,
+            args.Contains("--keep"));
+    }
+
+    /// <summary>The repository root (where Marketplace.sln is), from the working directory or the binary's.</summary>
+    public static string FindRepo()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Marketplace.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+        throw new InvalidOperationException("run from inside the repository (Marketplace.sln not found)");
+    }
+}
+
+/// <summary>One measured case: the URLs its clients cycle through, and the request of the first (for EXPLAIN).</summary>
+internal sealed record Scenario(string Name, Probe[] Probes)
+{
+    public string[] Urls => [.. Probes.Select(p => p.Url)];
+}
+
+/// <summary>One distinct request of a scenario: its URL, and the request and cursor the API decodes from it (for EXPLAIN).</summary>
+internal sealed record Probe(string Url, Request Request, BrowseCursor? After);
+
+internal static class Scenarios
+{
+    private const string Base = "/api/v1/marketplace/listings";
+
+    public static async Task<List<Scenario>> BuildAsync(HttpClient http)
+    {
+        var list = new List<Scenario>
+        {
+            Simple("no filter (newest)", new Request { Limit = 20 }),
+            Rotating("category + state", [
+                new Request { Category = "grooming", State = "TX", Limit = 20 },
+                new Request { Category = "training", State = "CA", Limit = 20 },
+                new Request { Category = "boarding", State = "NY", Limit = 20 },
+                new Request { Category = "vet", State = "FL", Limit = 20 },
+                new Request { Category = "photography", State = "WA", Limit = 20 },
+            ]),
+            Rotating("q (newest)", [
+                new Request { Q = "puppy", Limit = 20 },
+                new Request { Q = "hypoallergenic shampoo", Limit = 20 },
+                new Request { Q = "airport", Limit = 20 },
+                new Request { Q = "agility training", Limit = 20 },
+                new Request { Q = "senior wellness", Limit = 20 },
+            ]),
+            Rotating("q (relevance)", [
+                new Request { Q = "puppy", Sort = Sorts.Relevance, Limit = 20 },
+                new Request { Q = "hypoallergenic shampoo", Sort = Sorts.Relevance, Limit = 20 },
+                new Request { Q = "airport", Sort = Sorts.Relevance, Limit = 20 },
+                new Request { Q = "agility training", Sort = Sorts.Relevance, Limit = 20 },
+                new Request { Q = "senior wellness", Sort = Sorts.Relevance, Limit = 20 },
+            ]),
+            Rotating("price sort", [
+                new Request { Sort = Sorts.PriceAsc, Limit = 20 },
+                new Request { Sort = Sorts.PriceDesc, Limit = 20 },
+            ]),
+        };
+        list.Add(await Page50Async(http, "page 50 (newest)", new Request { Limit = 20 }));
+        list.Add(await Page50Async(http, "page 50 (price_asc)", new Request { Sort = Sorts.PriceAsc, Limit = 20 }));
+        return list;
+    }
+
+    /// <summary>Walks 49 pages through nextCursor to reach page 50 of a listing, the way a client pages.</summary>
+    private static async Task<Scenario> Page50Async(HttpClient http, string name, Request request)
+    {
+        string? cursor = null;
+        for (var page = 1; page < 50; page++)
+        {
+            var json = JsonDocument.Parse(await http.GetStringAsync(Url(request) + (cursor is null ? "" : $"&cursor={cursor}"))).RootElement;
+            cursor = json.GetProperty("nextCursor").GetString() ?? throw new InvalidOperationException($"{name}: fewer than 50 pages");
+        }
+        return new Scenario(name, [new Probe(Url(request) + $"&cursor={cursor}", request, Paging.Decode<BrowseCursor>(cursor))]);
+    }
+
+    private static Scenario Simple(string name, Request request) => Rotating(name, [request]);
+
+    private static Scenario Rotating(string name, Request[] requests) => new(name, [.. requests.Select(r => new Probe(Url(r), r, null))]);
+
+    private static string Url(Request r)
+    {
+        var query = new List<string>();
+        void Add(string key, object? value)
+        {
+            if (value is not null)
+            {
+                query.Add($"{key}={Uri.EscapeDataString(Convert.ToString(value, CultureInfo.InvariantCulture)!)}");
+            }
+        }
+        Add("category", r.Category);
+        Add("state", r.State);
+        Add("q", r.Q);
+        Add("sort", r.Sort);
+        Add("limit", r.Limit);
+        return $"{Base}?{string.Join('&', query)}";
+    }
+
+    public static IEnumerable<string> IndexNames(string plan) =>
+        System.Text.RegularExpressions.Regex.Matches(plan, @"(?:Index Scan|Index Only Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)")
+            .Select(m => m.Groups[1].Value).Where(n => !n.StartsWith("pk_providers", StringComparison.Ordinal)).Distinct();
+}
+
+internal sealed record Measurement(int Requests, int Errors, double MedianMs, double P99Ms, double RequestsPerSecond);
+
+internal static class Load
+{
+    /// <summary>Closed loop: each client sends its next request when the previous one answered; bounded by time.</summary>
+    public static async Task<Measurement> RunAsync(HttpClient http, string[] urls, int clients, TimeSpan warmup, TimeSpan duration)
+    {
+        await RunPhaseAsync(http, urls, clients, warmup, record: null);
+        var latencies = new List<double>[clients];
+        var errors = 0;
+        var started = Stopwatch.GetTimestamp();
+        await RunPhaseAsync(http, urls, clients, duration, record: (client, ms, ok) =>
+        {
+            (latencies[client] ??= []).Add(ms);
+            if (!ok)
+            {
+                Interlocked.Increment(ref errors);
+            }
+        });
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var all = latencies.Where(l => l is not null).SelectMany(l => l).Order().ToArray();
+        return new Measurement(all.Length, errors, Percentile(all, 0.50), Percentile(all, 0.99), all.Length / elapsed);
+    }
+
+    private static Task RunPhaseAsync(HttpClient http, string[] urls, int clients, TimeSpan length, Action<int, double, bool>? record)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(length.TotalSeconds * Stopwatch.Frequency);
+        return Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
+        {
+            var i = client;
+            var buffer = new byte[64 * 1024];
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                var url = urls[i++ % urls.Length];
+                var sent = Stopwatch.GetTimestamp();
+                var ok = false;
+                try
+                {
+                    using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+                    await using var body = await response.Content.ReadAsStreamAsync();
+                    while (await body.ReadAsync(buffer) > 0)
+                    {
+                    }
+                    ok = response.StatusCode == HttpStatusCode.OK;
+                }
+                catch (HttpRequestException)
+                {
+                }
+                record?.Invoke(client, Stopwatch.GetElapsedTime(sent).TotalMilliseconds, ok);
+            }
+        })));
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+}
