@@ -14,6 +14,7 @@ internal static class Api
     {
         builder.Services.AddMarketplaceErrors();
         builder.Services.AddMarketplaceStripe();
+        builder.Services.AddMarketplaceIdempotency();
         builder.Services.AddFastEndpoints();
         builder.Services.AddMarketplaceOpenApi();
         builder.Services.AddMarketplaceHealth();
