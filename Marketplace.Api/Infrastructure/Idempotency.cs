@@ -111,6 +111,18 @@ public sealed class Idempotency(Db db, TimeProvider clock, IOptions<Microsoft.As
         }
     }
 
+    /// <summary>The request's Idempotency-Key header, or null; several values are a 400.</summary>
+    public static string? KeyFrom(HttpContext http)
+    {
+        var values = http.Request.Headers[Header];
+        return values.Count switch
+        {
+            0 => null,
+            1 => values[0],
+            _ => throw ApiProblem.BadRequest("invalid_idempotency_key", $"Send one {Header} header."),
+        };
+    }
+
     /// <summary>Writes a replayed answer as it was first given.</summary>
     public static async Task WriteReplayAsync(HttpContext http, int status, string body, CancellationToken ct)
     {

@@ -306,7 +306,7 @@ public sealed partial class FakeStripe
             ["object"] = "charge",
             ["amount"] = amount,
             ["amount_captured"] = async ? 0 : amount,
-            ["amount_refunded"] = 0,
+            ["amount_refunded"] = 0L,
             ["application"] = null,
             ["application_fee"] = data["application_fee_amount"] is null ? null : NewId("fee"),
             ["application_fee_amount"] = data["application_fee_amount"]?.GetValue<long>(),

@@ -37,7 +37,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
         var me = HttpContext.CurrentUser();
-        var result = await idempotency.RunAsync(req.IdempotencyKey, Route, me.Id, req, scope => PayAsync(req, me, scope, ct), ct);
+        var result = await idempotency.RunAsync(Infrastructure.Idempotency.KeyFrom(HttpContext), Route, me.Id, req, scope => PayAsync(req, me, scope, ct), ct);
         if (result.ReplayedJson is { } replayed)
         {
             await Infrastructure.Idempotency.WriteReplayAsync(HttpContext, result.Status, replayed, ct);

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using FastEndpoints;
 using FluentValidation;
 
@@ -8,9 +7,10 @@ public sealed record Request
 {
     public int Id { get; init; }
 
-    /// <summary>Optional; a retry with the same key gets the first answer (the same Checkout Session).</summary>
-    [FromHeader(Infrastructure.Idempotency.Header, isRequired: false), JsonIgnore]
+    /// <summary>Optional Idempotency-Key header: a retry with the same key and body gets the first answer (documented here; read by Idempotency).</summary>
+    [FromHeader(Infrastructure.Idempotency.Header, isRequired: false)]
     public string? IdempotencyKey { get; init; }
+
 }
 
 /// <summary>Send the client to <c>checkoutUrl</c> (Stripe Checkout); the session can be reused until <c>expiresAt</c>.</summary>

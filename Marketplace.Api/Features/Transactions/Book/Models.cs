@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using FastEndpoints;
 using FluentValidation;
 using Marketplace.Api.Infrastructure;
@@ -26,9 +25,10 @@ public sealed record Request
     /// <summary>The client's notes for the provider.</summary>
     public string? Notes { get; init; }
 
-    /// <summary>Optional; a retry with the same key and body gets the first answer.</summary>
-    [FromHeader(Infrastructure.Idempotency.Header, isRequired: false), JsonIgnore]
+    /// <summary>Optional Idempotency-Key header: a retry with the same key and body gets the first answer (documented here; read by Idempotency).</summary>
+    [FromHeader(Infrastructure.Idempotency.Header, isRequired: false)]
     public string? IdempotencyKey { get; init; }
+
 }
 
 public sealed class Validator : Validator<Request>

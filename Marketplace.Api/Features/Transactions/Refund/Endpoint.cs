@@ -39,7 +39,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
         var me = HttpContext.CurrentUser();
-        var result = await idempotency.RunAsync(req.IdempotencyKey, Route, me.Id, req, async scope =>
+        var result = await idempotency.RunAsync(Infrastructure.Idempotency.KeyFrom(HttpContext), Route, me.Id, req, async scope =>
         {
             var (transaction, role) = await Bookings.FindForCallerAsync(db, req.Id, me, ct);
             return role == PartyRole.Provider

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using FastEndpoints;
 using FluentValidation;
 using Marketplace.Api.Infrastructure;
@@ -12,9 +11,10 @@ public sealed record Request
     public long? AmountCents { get; init; }
     public string? Reason { get; init; }
 
-    /// <summary>Optional; a retry with the same key and body gets the first answer.</summary>
-    [FromHeader(Infrastructure.Idempotency.Header, isRequired: false), JsonIgnore]
+    /// <summary>Optional Idempotency-Key header: a retry with the same key and body gets the first answer (documented here; read by Idempotency).</summary>
+    [FromHeader(Infrastructure.Idempotency.Header, isRequired: false)]
     public string? IdempotencyKey { get; init; }
+
 }
 
 public sealed class Validator : Validator<Request>
