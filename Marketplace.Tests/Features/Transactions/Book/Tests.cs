@@ -187,4 +187,15 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal(2, await db.Transactions.CountAsync(t => t.ClientId == client.Id));
         Assert.Equal(2, await db.Providers.Where(p => p.Id == provider.Id).Select(p => p.TotalTransactions).FirstAsync());
     }
+
+    [Theory]
+    [InlineData("/api/v1/marketplace/transactions")]
+    [InlineData("/api/v1/marketplace/invoices/{id}/pay")]
+    [InlineData("/api/v1/marketplace/transactions/{id}/refund")]
+    public async Task The_money_moving_posts_document_their_Idempotency_Key_header(string path)
+    {
+        var doc = await (await app.Client().GetAsync("/openapi/v1.json")).AssertJson(HttpStatusCode.OK);
+        var parameters = doc.GetProperty("paths").GetProperty(path).GetProperty("post").GetProperty("parameters");
+        Assert.Contains(parameters.EnumerateArray(), p => p.GetProperty("in").GetString() == "header" && string.Equals(p.GetProperty("name").GetString(), "Idempotency-Key", StringComparison.OrdinalIgnoreCase)); // header names are case-insensitive; the document camel-cases them
+    }
 }
