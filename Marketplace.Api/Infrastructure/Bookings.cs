@@ -1,6 +1,5 @@
 using LinqToDB;
 using LinqToDB.Async;
-using LinqToDB.DataProvider.PostgreSQL;
 using Marketplace.Api.Data;
 
 namespace Marketplace.Api.Infrastructure;
@@ -48,14 +47,6 @@ public static class Bookings
         var row = await db.Invoices.FirstOrDefaultAsync(i => i.Id == id, ct);
         var role = row is null ? null : RoleOf(user, row.ClientId, row.ProviderId);
         return row is not null && role is not null ? (row, role) : throw ApiProblem.NotFound("invoice");
-    }
-
-    /// <summary>Locks a transaction and its invoice for the rest of the database transaction (money changes read, then write).</summary>
-    public static async Task<(TransactionRow Transaction, InvoiceRow? Invoice)> LockAsync(Db db, long transactionId, CancellationToken ct)
-    {
-        var transaction = await db.Transactions.Where(t => t.Id == transactionId).AsPostgreSQL().ForUpdateHint().FirstAsync(ct);
-        var invoice = await db.Invoices.Where(i => i.TransactionId == transactionId).AsPostgreSQL().ForUpdateHint().FirstOrDefaultAsync(ct);
-        return (transaction, invoice);
     }
 
     public static Task<BookingParties> PartiesAsync(Db db, long transactionId, CancellationToken ct) =>

@@ -34,7 +34,7 @@ public static class Refunds
 
         if (invoice.PaymentMethod != "stripe")
         {
-            return await InTransactionAsync(db, () => Ledger.ApplyRefundAsync(db, clock, options, transactionId,
+            return await InTransactionAsync(db, () => Ledger.ApplyRefundAsync(db, clock, options, BookingRef.Transaction(transactionId),
                 invoice.RefundedCents + amountCents, reason, actorUserId, actorRole, ct, expectedRefundedBefore: invoice.RefundedCents), beforeCommit, ct);
         }
 
@@ -58,7 +58,7 @@ public static class Refunds
         }, ct);
 
         var cumulative = refund.Charge?.AmountRefunded ?? invoice.RefundedCents + refund.Amount;
-        return await InTransactionAsync(db, () => Ledger.ApplyRefundAsync(db, clock, options, transactionId,
+        return await InTransactionAsync(db, () => Ledger.ApplyRefundAsync(db, clock, options, BookingRef.Transaction(transactionId),
             cumulative, reason, actorUserId, actorRole, ct), beforeCommit, ct);
     }
 

@@ -27,9 +27,6 @@ CREATE TABLE marketplace.stripe_events (
     provider_id         integer,
     payload             jsonb NOT NULL,
     CONSTRAINT pk_stripe_events PRIMARY KEY (id),
-    CONSTRAINT fk_stripe_events_invoice_id FOREIGN KEY (invoice_id) REFERENCES marketplace.invoices (id) ON DELETE SET NULL,
-    CONSTRAINT fk_stripe_events_transaction_id FOREIGN KEY (transaction_id) REFERENCES marketplace.transactions (id) ON DELETE SET NULL,
-    CONSTRAINT fk_stripe_events_provider_id FOREIGN KEY (provider_id) REFERENCES marketplace.providers (id) ON DELETE SET NULL,
     CONSTRAINT ck_stripe_events_outcome CHECK (outcome IN (
         'applied', 'no_change', 'ignored', 'unmatched', 'deferred', 'stale',
         'amount_mismatch', 'currency_mismatch', 'duplicate_payment', 'paid_after_cancel',
@@ -38,11 +35,10 @@ CREATE TABLE marketplace.stripe_events (
 
 COMMENT ON TABLE marketplace.stripe_events IS 'Stripe webhook events received (verified), one row per event id, with what applying it did (outcome). Flagged outcomes (amount_mismatch, currency_mismatch, duplicate_payment, paid_after_cancel, dispute) need an operator.';
 COMMENT ON COLUMN marketplace.stripe_events.object_id IS 'data.object.id of the event (cs_, ch_, pi_, dp_, acct_ ...).';
+COMMENT ON COLUMN marketplace.stripe_events.invoice_id IS 'The invoice the event was applied to. Like audit_log.entity_id, a plain reference without a foreign key: the log is append-mostly and written on the webhook''s hot path.';
 
 CREATE INDEX ix_stripe_events_object_id ON marketplace.stripe_events (object_id, type, event_created_at);
 CREATE INDEX ix_stripe_events_invoice_id ON marketplace.stripe_events (invoice_id) WHERE invoice_id IS NOT NULL;
-CREATE INDEX ix_stripe_events_transaction_id ON marketplace.stripe_events (transaction_id) WHERE transaction_id IS NOT NULL;
-CREATE INDEX ix_stripe_events_provider_id ON marketplace.stripe_events (provider_id) WHERE provider_id IS NOT NULL;
 CREATE INDEX ix_stripe_events_flagged ON marketplace.stripe_events (received_at)
     WHERE outcome IN ('amount_mismatch', 'currency_mismatch', 'duplicate_payment', 'paid_after_cancel', 'dispute');
 ");

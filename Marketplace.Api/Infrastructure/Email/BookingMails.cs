@@ -30,22 +30,22 @@ public static class BookingMails
             View and pay it: {o.PublicBaseUrl.TrimEnd('/')}/invoices/{i.Id}
             """);
 
-    public static IEnumerable<OutgoingMail> PaymentReceipt(BookingParties parties, InvoiceRow i, TransactionRow t, MarketplaceOptions o)
+    public static IEnumerable<OutgoingMail> PaymentReceipt(BookingParties parties, LockedBooking b, long paidCents, MarketplaceOptions o)
     {
         yield return new("payment_receipt", parties.ClientEmail,
-            $"Receipt for invoice {i.InvoiceNumber}",
+            $"Receipt for invoice {b.InvoiceNumber}",
             $"""
             Hello{Name(parties)},
 
-            We received your payment of {Amount(i.PaidCents, o)} to {parties.BusinessName} for "{parties.ServiceDescription}" (invoice {i.InvoiceNumber}).
-            Booking: {Link(o, t.Id)}
+            We received your payment of {Amount(paidCents, o)} to {parties.BusinessName} for "{parties.ServiceDescription}" (invoice {b.InvoiceNumber}).
+            Booking: {Link(o, b.TransactionId)}
             """);
         yield return new("payment_receipt", parties.ProviderEmail,
-            $"Invoice {i.InvoiceNumber} was paid",
+            $"Invoice {b.InvoiceNumber} was paid",
             $"""
-            Invoice {i.InvoiceNumber} ("{parties.ServiceDescription}") was paid: {Amount(i.PaidCents, o)}.
-            Platform fee {Amount(t.PlatformFeeCents, o)}; your payout {Amount(t.ProviderPayoutCents, o)}.
-            Booking: {Link(o, t.Id)}
+            Invoice {b.InvoiceNumber} ("{parties.ServiceDescription}") was paid: {Amount(paidCents, o)}.
+            Platform fee {Amount(b.PlatformFeeCents, o)}; your payout {Amount(b.ProviderPayoutCents, o)}.
+            Booking: {Link(o, b.TransactionId)}
             """);
     }
 
@@ -60,15 +60,15 @@ public static class BookingMails
         yield return new("booking_cancelled", parties.ProviderEmail, $"Booking #{t.Id} cancelled", text);
     }
 
-    public static IEnumerable<OutgoingMail> Refunded(BookingParties parties, InvoiceRow i, long amountCents, MarketplaceOptions o)
+    public static IEnumerable<OutgoingMail> Refunded(BookingParties parties, LockedBooking b, long amountCents, long refundedCents, MarketplaceOptions o)
     {
         var text = $"""
-            A refund of {Amount(amountCents, o)} was issued on invoice {i.InvoiceNumber} ("{parties.ServiceDescription}", {parties.BusinessName}).
-            Refunded in all: {Amount(i.RefundedCents, o)} of {Amount(i.PaidCents, o)} paid.
-            {Link(o, i.TransactionId)}
+            A refund of {Amount(amountCents, o)} was issued on invoice {b.InvoiceNumber} ("{parties.ServiceDescription}", {parties.BusinessName}).
+            Refunded in all: {Amount(refundedCents, o)} of {Amount(b.PaidCents, o)} paid.
+            {Link(o, b.TransactionId)}
             """;
-        yield return new("refund_issued", parties.ClientEmail, $"Refund on invoice {i.InvoiceNumber}", text);
-        yield return new("refund_issued", parties.ProviderEmail, $"Refund on invoice {i.InvoiceNumber}", text);
+        yield return new("refund_issued", parties.ClientEmail, $"Refund on invoice {b.InvoiceNumber}", text);
+        yield return new("refund_issued", parties.ProviderEmail, $"Refund on invoice {b.InvoiceNumber}", text);
     }
 
     public static OutgoingMail RefundRequested(BookingParties parties, TransactionRow t, long amountCents, string reason, MarketplaceOptions o) =>
@@ -90,20 +90,20 @@ public static class BookingMails
             You can try again: {o.PublicBaseUrl.TrimEnd('/')}/invoices/{i.Id}
             """);
 
-    public static OutgoingMail DisputeOpened(BookingParties parties, InvoiceRow i, string status, MarketplaceOptions o) =>
+    public static OutgoingMail DisputeOpened(BookingParties parties, string invoiceNumber, long transactionId, string status, MarketplaceOptions o) =>
         new("dispute_opened", parties.ProviderEmail,
-            $"Payment dispute on invoice {i.InvoiceNumber}",
+            $"Payment dispute on invoice {invoiceNumber}",
             $"""
-            The client's bank disputes the payment of invoice {i.InvoiceNumber} ("{parties.ServiceDescription}"). Dispute status: {status}.
-            We will contact you for evidence. {Link(o, i.TransactionId)}
+            The client's bank disputes the payment of invoice {invoiceNumber} ("{parties.ServiceDescription}"). Dispute status: {status}.
+            We will contact you for evidence. {Link(o, transactionId)}
             """);
 
-    public static OutgoingMail PaidAfterCancel(BookingParties parties, InvoiceRow i, long amountCents, MarketplaceOptions o) =>
+    public static OutgoingMail PaidAfterCancel(BookingParties parties, LockedBooking b, long amountCents, MarketplaceOptions o) =>
         new("payment_after_cancel", parties.ProviderEmail,
-            $"Payment received for cancelled booking #{i.TransactionId}",
+            $"Payment received for cancelled booking #{b.TransactionId}",
             $"""
-            A payment of {Amount(amountCents, o)} arrived for invoice {i.InvoiceNumber}, whose booking was already cancelled.
-            Our team will refund it to the client. {Link(o, i.TransactionId)}
+            A payment of {Amount(amountCents, o)} arrived for invoice {b.InvoiceNumber}, whose booking was already cancelled.
+            Our team will refund it to the client. {Link(o, b.TransactionId)}
             """);
 
     public static string Amount(long cents, MarketplaceOptions o) =>

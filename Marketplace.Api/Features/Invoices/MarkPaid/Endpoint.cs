@@ -42,7 +42,7 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
         var outcome = await Ledger.ApplyPaymentAsync(db, clock, options, invoice.TransactionId,
             new PaymentReceived(invoice.PaymentMethod, invoice.BalanceCents, ManualMethod: req.Method, ManualReference: req.Reference,
                 ActorUserId: me.Id, ActorRole: role), ct);
-        if (outcome != PaymentOutcome.Applied)
+        if (outcome.Outcome != PaymentOutcome.Applied)
         {
             throw ApiProblem.InvalidTransition("The invoice changed meanwhile; reload it.");
         }

@@ -49,23 +49,31 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
         var evt = (json is null ? null : StripeEvent.Parse(json.RootElement))
             ?? throw ApiProblem.BadRequest("invalid_payload", "The body is not a Stripe event.");
 
-        if (await Data.SeenAsync(db, evt.Id, ct))
+        // Stripe is asked before the database transaction opens, never inside it (and not for an event seen before)
+        ChargeDetails? charge = null;
+        if (Events.PaymentIntentToFetch(evt) is { } paymentIntentId)
         {
-            await Send.OkAsync(new Response(true, true, Outcomes.NoChange), ct);
-            return;
+            if (await Data.SeenAsync(db, evt.Id, ct))
+            {
+                await Send.OkAsync(new Response(true, true, Outcomes.NoChange), ct);
+                return;
+            }
+            charge = await FetchChargeAsync(paymentIntentId, ct);
         }
-        // Stripe is asked before the database transaction opens, never inside it
-        var charge = Events.PaymentIntentToFetch(evt) is { } paymentIntentId ? await FetchChargeAsync(paymentIntentId, ct) : null;
 
         var now = clock.GetUtcNow().UtcDateTime;
+        var handled = Events.IsHandled(evt.Type);
         await using var tx = await db.BeginTransactionAsync(ct);
-        if (!await Data.TryRecordAsync(db, evt, System.Text.Encoding.UTF8.GetString(body), now, ct))
+        if (!await Data.TryRecordAsync(db, evt, System.Text.Encoding.UTF8.GetString(body), now, Events.ChargeLock(evt, charge), handled ? null : Outcomes.Ignored, ct))
         {
             await Send.OkAsync(new Response(true, true, Outcomes.NoChange), ct);
             return;
         }
-        var applied = await new Events(db, clock, options).ApplyAsync(evt, charge, ct);
-        await Data.FinishAsync(db, evt.Id, applied, now, ct);
+        var applied = handled ? await new Events(db, clock, options).ApplyAsync(evt, charge, ct) : new Applied(Outcomes.Ignored);
+        if (handled && !applied.Recorded)
+        {
+            await Data.FinishAsync(db, evt.Id, applied, now, ct);
+        }
         await tx.CommitAsync(ct);
 
         if (applied.Outcome is Outcomes.AmountMismatch or Outcomes.CurrencyMismatch or Outcomes.DuplicatePayment or Outcomes.PaidAfterCancel or Outcomes.Dispute)

@@ -20,7 +20,9 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
 {
     private static readonly string[] ClosedDisputeStatuses = ["won", "lost", "warning_closed", "prevented"];
 
-    public Task<Applied> ApplyAsync(StripeEvent evt, ChargeDetails? charge, CancellationToken ct) => evt.Type switch
+    public Task<Applied> ApplyAsync(StripeEvent evt, ChargeDetails? charge, CancellationToken ct) => evt.ObjectId is null
+        ? Task.FromResult(new Applied(Outcomes.Unmatched, "data.object has no id"))
+        : evt.Type switch
     {
         "checkout.session.completed" or "checkout.session.async_payment_succeeded" => SessionPaidAsync(evt, charge, ct),
         "checkout.session.async_payment_failed" => SessionPaymentFailedAsync(evt, ct),
@@ -30,6 +32,19 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
         "charge.dispute.created" or "charge.dispute.updated" or "charge.dispute.closed" => DisputeAsync(evt, ct),
         "account.updated" => AccountUpdatedAsync(evt, ct),
         _ => Task.FromResult(new Applied(Outcomes.Ignored, $"{evt.Type} is not handled")),
+    };
+
+    /// <summary>Event types this endpoint acts on; any other is recorded as ignored.</summary>
+    public static bool IsHandled(string type) => type is "checkout.session.completed" or "checkout.session.async_payment_succeeded"
+        or "checkout.session.async_payment_failed" or "checkout.session.expired" or "payment_intent.payment_failed" or "charge.refunded"
+        or "charge.dispute.created" or "charge.dispute.updated" or "charge.dispute.closed" or "account.updated";
+
+    /// <summary>The charge whose payment and refund events must be applied one at a time (see Data.TryRecordAsync).</summary>
+    public static string? ChargeLock(StripeEvent evt, ChargeDetails? charge) => evt.Type switch
+    {
+        "charge.refunded" => evt.ObjectId,
+        "checkout.session.completed" or "checkout.session.async_payment_succeeded" => charge?.ChargeId,
+        _ => null,
     };
 
     /// <summary>Whether this event, when new, needs the charge fetched from Stripe first (outside the transaction).</summary>
@@ -42,55 +57,53 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
     private async Task<Applied> SessionPaidAsync(StripeEvent evt, ChargeDetails? charge, CancellationToken ct)
     {
         var session = evt.Object;
-        if (await InvoiceOfAsync(session, ct) is not { } invoice)
+        if (StripeEvent.MetadataId(session, "invoice_id") is not { } invoiceId || invoiceId > int.MaxValue
+            || StripeEvent.MetadataId(session, "transaction_id") is not { } transactionId)
         {
-            return new Applied(Outcomes.Unmatched, "no invoice matches the session's metadata");
+            return new Applied(Outcomes.Unmatched, "the session's metadata names no invoice");
         }
+        var ids = (Invoice: (int?)invoiceId, Transaction: (long?)transactionId);
         var paymentStatus = StripeEvent.Str(session, "payment_status");
         if (paymentStatus != "paid")
         {
             // an asynchronous method (bank debit): checkout.session.async_payment_succeeded or _failed follows
-            return new Applied(Outcomes.AwaitingPayment, $"payment_status {paymentStatus}", invoice.Id, invoice.TransactionId);
+            return new Applied(Outcomes.AwaitingPayment, $"payment_status {paymentStatus}", ids.Invoice, ids.Transaction);
         }
         var currency = StripeEvent.Str(session, "currency");
         var amount = StripeEvent.Long(session, "amount_total") ?? -1;
         if (!string.Equals(currency, options.Currency, StringComparison.OrdinalIgnoreCase))
         {
+            if (await Data.InvoiceAsync(db, invoiceId, ct) is not { } invoice || invoice.TransactionId != transactionId)
+            {
+                return new Applied(Outcomes.Unmatched, "no invoice matches the session's metadata");
+            }
             await Audit.WriteAsync(db, clock, new AuditEntry("invoice", invoice.Id, "payment_mismatch", invoice.Status, invoice.Status, null, "system",
                 new { expectedCurrency = options.Currency, receivedCurrency = currency, amount, eventId = evt.Id }), ct);
-            return new Applied(Outcomes.CurrencyMismatch, $"currency {currency}, expected {options.Currency}", invoice.Id, invoice.TransactionId);
+            return new Applied(Outcomes.CurrencyMismatch, $"currency {currency}, expected {options.Currency}", ids.Invoice, ids.Transaction);
         }
 
         var paymentIntentId = StripeEvent.Ref(session, "payment_intent");
-        var outcome = await Ledger.ApplyPaymentAsync(db, clock, options, invoice.TransactionId,
-            new PaymentReceived("stripe", amount, paymentIntentId, charge?.ChargeId, charge?.StripeFeesCents ?? 0), ct);
-        switch (outcome)
+        Applied Map(PaymentOutcome outcome) => outcome switch
         {
-            case PaymentOutcome.Applied:
-                await ApplyDeferredRefundAsync(invoice, charge?.ChargeId, ct);
-                return new Applied(Outcomes.Applied, null, invoice.Id, invoice.TransactionId);
-            case PaymentOutcome.AlreadyRecorded:
-                return new Applied(Outcomes.NoChange, "payment recorded before", invoice.Id, invoice.TransactionId);
-            case PaymentOutcome.DuplicatePayment:
-                await Audit.WriteAsync(db, clock, new AuditEntry("invoice", invoice.Id, "duplicate_payment", invoice.Status, invoice.Status, null, "system",
-                    new { paymentIntentId, amount, eventId = evt.Id }), ct);
-                return new Applied(Outcomes.DuplicatePayment, $"invoice already paid by another payment; {paymentIntentId} needs a refund", invoice.Id, invoice.TransactionId);
-            case PaymentOutcome.PaidAfterCancel:
-                return new Applied(Outcomes.PaidAfterCancel, $"booking cancelled before payment; {paymentIntentId} needs a refund", invoice.Id, invoice.TransactionId);
-            default:
-                return new Applied(Outcomes.AmountMismatch, $"amount_total {amount}, invoice balance {invoice.BalanceCents}", invoice.Id, invoice.TransactionId);
-        }
-    }
-
-    /// <summary>A refund whose event came before the payment's is applied as soon as the payment is recorded.</summary>
-    private async Task ApplyDeferredRefundAsync(InvoiceRow invoice, string? chargeId, CancellationToken ct)
-    {
-        if (chargeId is null || await Data.DeferredRefundAsync(db, chargeId, ct) is not { } refunded)
+            PaymentOutcome.Applied => new Applied(Outcomes.Applied, null, ids.Invoice, ids.Transaction),
+            PaymentOutcome.Unmatched => new Applied(Outcomes.Unmatched, "no invoice matches the session's metadata"),
+            PaymentOutcome.AlreadyRecorded => new Applied(Outcomes.NoChange, "payment recorded before", ids.Invoice, ids.Transaction),
+            PaymentOutcome.DuplicatePayment => new Applied(Outcomes.DuplicatePayment, $"invoice already paid by another payment; {paymentIntentId} needs a refund", ids.Invoice, ids.Transaction),
+            PaymentOutcome.PaidAfterCancel => new Applied(Outcomes.PaidAfterCancel, $"booking cancelled before payment; {paymentIntentId} needs a refund", ids.Invoice, ids.Transaction),
+            _ => new Applied(Outcomes.AmountMismatch, $"amount_total {amount} is not the invoice's balance", ids.Invoice, ids.Transaction),
+        };
+        Applied? applied = null;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var result = await Ledger.ApplyPaymentAsync(db, clock, options, transactionId,
+            new PaymentReceived("stripe", amount, paymentIntentId, charge?.ChargeId, charge?.StripeFeesCents ?? 0), ct, (int)invoiceId,
+            alsoWrite: outcome => Data.FinishStatement(evt.Id, applied = Map(outcome), now));
+        if (result.DeferredRefundedCents is { } refunded && charge?.ChargeId is { } chargeId)
         {
-            return;
+            // a refund whose event came before this payment's is applied now that the payment is recorded
+            await Ledger.ApplyRefundAsync(db, clock, options, BookingRef.Transaction(transactionId), refunded, null, null, "system", ct);
+            await Data.MarkDeferredAppliedAsync(db, chargeId, (int)invoiceId, transactionId, now, ct);
         }
-        await Ledger.ApplyRefundAsync(db, clock, options, invoice.TransactionId, refunded, null, null, "system", ct);
-        await Data.MarkDeferredAppliedAsync(db, chargeId, invoice.Id, invoice.TransactionId, clock.GetUtcNow().UtcDateTime, ct);
+        return applied! with { Recorded = true };
     }
 
     private async Task<Applied> SessionPaymentFailedAsync(StripeEvent evt, CancellationToken ct)
@@ -141,24 +154,25 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
     private async Task<Applied> ChargeRefundedAsync(StripeEvent evt, CancellationToken ct)
     {
         var charge = evt.Object;
-        var invoice = await Data.InvoiceByChargeAsync(db, evt.ObjectId, StripeEvent.Ref(charge, "payment_intent"), ct);
-        if (invoice is null || invoice.PaidCents == 0)
-        {
-            return new Applied(Outcomes.Deferred, "no recorded payment for this charge yet; applied when it is", invoice?.Id, invoice?.TransactionId);
-        }
+        var paymentIntentId = StripeEvent.Ref(charge, "payment_intent");
         if (!string.Equals(StripeEvent.Str(charge, "currency"), options.Currency, StringComparison.OrdinalIgnoreCase))
         {
-            return new Applied(Outcomes.CurrencyMismatch, $"currency {StripeEvent.Str(charge, "currency")}", invoice.Id, invoice.TransactionId);
+            var invoice = await Data.InvoiceByChargeAsync(db, evt.ObjectId, paymentIntentId, ct);
+            return new Applied(Outcomes.CurrencyMismatch, $"currency {StripeEvent.Str(charge, "currency")}", invoice?.Id, invoice?.TransactionId);
         }
         var refunded = StripeEvent.Long(charge, "amount_refunded") ?? 0;
-        if (refunded > invoice.PaidCents)
+        Applied Map(RefundOutcome outcome, LockedBooking? b) => outcome switch
         {
-            await Audit.WriteAsync(db, clock, new AuditEntry("invoice", invoice.Id, "refund_mismatch", invoice.Status, invoice.Status, null, "system",
-                new { amountRefunded = refunded, invoice.PaidCents, eventId = evt.Id }), ct);
-            return new Applied(Outcomes.AmountMismatch, $"amount_refunded {refunded} exceeds paid {invoice.PaidCents}", invoice.Id, invoice.TransactionId);
-        }
-        var outcome = await Ledger.ApplyRefundAsync(db, clock, options, invoice.TransactionId, refunded, null, null, "system", ct);
-        return new Applied(outcome == RefundOutcome.Applied ? Outcomes.Applied : Outcomes.NoChange, null, invoice.Id, invoice.TransactionId);
+            RefundOutcome.Applied => new Applied(Outcomes.Applied, null, b?.InvoiceId, b?.TransactionId),
+            RefundOutcome.NoChange => new Applied(Outcomes.NoChange, null, b?.InvoiceId, b?.TransactionId),
+            RefundOutcome.ExceedsPayment => new Applied(Outcomes.AmountMismatch, $"amount_refunded {refunded} exceeds paid {b?.PaidCents}", b?.InvoiceId, b?.TransactionId),
+            _ => new Applied(Outcomes.Deferred, "no recorded payment for this charge yet; applied when it is", b?.InvoiceId, b?.TransactionId),
+        };
+        Applied? applied = null;
+        var now = clock.GetUtcNow().UtcDateTime;
+        await Ledger.ApplyRefundAsync(db, clock, options, BookingRef.Charge(evt.ObjectId, paymentIntentId), refunded, null, null, "system", ct,
+            alsoWrite: (outcome, b) => Data.FinishStatement(evt.Id, applied = Map(outcome, b), now));
+        return applied! with { Recorded = true };
     }
 
     /// <summary>
@@ -189,7 +203,7 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
         if (evt.Type == "charge.dispute.created")
         {
             var parties = await Bookings.PartiesAsync(db, invoice.TransactionId, ct);
-            await Outbox.EnqueueAsync(db, clock, BookingMails.DisputeOpened(parties, invoice, status ?? "needs_response", options), ct);
+            await Outbox.EnqueueAsync(db, clock, BookingMails.DisputeOpened(parties, invoice.InvoiceNumber, invoice.TransactionId, status ?? "needs_response", options), ct);
         }
         return new Applied(Outcomes.Dispute, moved == 1 ? status : $"{status} ignored: the dispute is closed already", invoice.Id, invoice.TransactionId);
     }

@@ -49,8 +49,11 @@ internal sealed record StripeEvent(
         && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;
 }
 
-/// <summary>What applying an event did, for its row in stripe_events.</summary>
-internal sealed record Applied(string Outcome, string? Detail = null, int? InvoiceId = null, long? TransactionId = null, int? ProviderId = null);
+/// <summary>What applying an event did, for its row in stripe_events (Recorded: written already, in the ledger's batch).</summary>
+internal sealed record Applied(string Outcome, string? Detail = null, int? InvoiceId = null, long? TransactionId = null, int? ProviderId = null)
+{
+    public bool Recorded { get; init; }
+}
 
 /// <summary>The outcomes of stripe_events.outcome.</summary>
 internal static class Outcomes
