@@ -23,4 +23,6 @@ public sealed class Db(DataOptions<Db> options) : DataConnection(options.Options
     public ITable<SessionRow> Sessions => this.GetTable<SessionRow>();
     public ITable<RefreshTokenRow> RefreshTokens => this.GetTable<RefreshTokenRow>();
     public ITable<OutboxMailRow> Outbox => this.GetTable<OutboxMailRow>();
+    public ITable<IdempotencyKeyRow> IdempotencyKeys => this.GetTable<IdempotencyKeyRow>();
+    public ITable<StripeEventRow> StripeEvents => this.GetTable<StripeEventRow>();
 }

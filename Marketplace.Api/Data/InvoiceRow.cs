@@ -46,4 +46,13 @@ public sealed class InvoiceRow
 
     [Column("created_at", DataType = DataType.DateTimeOffset)] public DateTime CreatedAt { get; set; }
     [Column("updated_at", DataType = DataType.DateTimeOffset)] public DateTime UpdatedAt { get; set; }
+
+    // The Checkout Session offered for this invoice, reused while open.
+    [Column("stripe_checkout_session_id")] public string? StripeCheckoutSessionId { get; set; }
+    [Column("stripe_checkout_url")] public string? StripeCheckoutUrl { get; set; }
+    [Column("stripe_checkout_expires_at", DataType = DataType.DateTimeOffset)] public DateTime? StripeCheckoutExpiresAt { get; set; }
+
+    [Column("stripe_dispute_id")] public string? StripeDisputeId { get; set; }
+    [Column("dispute_status")] public string? DisputeStatus { get; set; }
+    [Column("disputed_at", DataType = DataType.DateTimeOffset)] public DateTime? DisputedAt { get; set; }
 }

@@ -37,4 +37,13 @@ public sealed class TransactionRow
     [Column("cancelled_by")] public string? CancelledBy { get; set; }
     [Column("refund_amount_cents")] public long RefundAmountCents { get; set; }
     [Column("refund_reason")] public string? RefundReason { get; set; }
+
+    [Column("quantity")] public int Quantity { get; set; } = 1;
+    [Column("requested_start_at", DataType = DataType.DateTimeOffset)] public DateTime? RequestedStartAt { get; set; }
+    [Column("requested_end_at", DataType = DataType.DateTimeOffset)] public DateTime? RequestedEndAt { get; set; }
+    [Column("refund_requested_at", DataType = DataType.DateTimeOffset)] public DateTime? RefundRequestedAt { get; set; }
+    [Column("refund_requested_cents")] public long? RefundRequestedCents { get; set; }
+
+    // The part of platform_fee_cents given back by refunds (refund_application_fee).
+    [Column("platform_fee_refunded_cents")] public long PlatformFeeRefundedCents { get; set; }
 }

@@ -17,6 +17,7 @@ internal static class Api
         builder.Services.AddMarketplaceStripe();
         builder.Services.AddMarketplaceEmail();
         builder.Services.AddMarketplaceRateLimiting();
+        builder.Services.AddMarketplaceIdempotency();
         builder.Services.AddFastEndpoints();
         builder.Services.AddMarketplaceOpenApi();
         builder.Services.AddMarketplaceHealth();

@@ -1,0 +1,117 @@
+using FastEndpoints;
+using Marketplace.Api.Data;
+using Marketplace.Api.Infrastructure;
+using Marketplace.Api.Infrastructure.Email;
+
+namespace Marketplace.Api.Features.Transactions.Book;
+
+public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, MarketplaceOptions options, TimeProvider clock) : Endpoint<Request, TransactionView>
+{
+    private const string Route = "POST transactions";
+
+    public override void Configure()
+    {
+        Post("transactions");
+        Policies(Infrastructure.Policies.VerifiedEmail);
+        Description(d => d
+            .Produces<TransactionView>(201)
+            .ProducesProblemDetails(400).ProducesProblemDetails(401).ProducesProblemDetails(403)
+            .ProducesProblemDetails(404).ProducesProblemDetails(409));
+        Summary(s =>
+        {
+            s.Summary = "Book a service";
+            s.Description = "Books a listing, or asks a provider directly for a described service. A fixed, hourly or daily price "
+                + "is computed at once (price x quantity) and the booking is invoiced automatically (status invoiced); a custom or "
+                + "contact listing, or a direct request, creates a pending request the provider prices with POST /transactions/{id}/invoice. "
+                + "Verified e-mail required. Honours Idempotency-Key. Errors: 403 cannot_book_own_listing; 404 listing or provider; "
+                + "409 listing_not_bookable, provider_not_available, idempotency_key_reused, idempotency_request_in_progress.";
+            s.Responses[201] = "The booking, with its invoice when it was invoiced at once.";
+        });
+    }
+
+    public override async Task HandleAsync(Request req, CancellationToken ct)
+    {
+        var me = HttpContext.CurrentUser();
+        var result = await idempotency.RunAsync(Infrastructure.Idempotency.KeyFrom(HttpContext), Route, me.Id, req, scope => BookAsync(req, me, scope, ct), ct);
+        if (result.ReplayedJson is { } replayed)
+        {
+            await Infrastructure.Idempotency.WriteReplayAsync(HttpContext, result.Status, replayed, ct);
+            return;
+        }
+        HttpContext.Response.Headers.Location = $"/{Infrastructure.Api.RoutePrefix}/transactions/{result.Body!.Id}";
+        await Send.ResponseAsync(result.Body, result.Status, ct);
+    }
+
+    private async Task<(int, TransactionView)> BookAsync(Request req, CurrentUser me, IdempotencyScope scope, CancellationToken ct)
+    {
+        var target = req.ListingId is { } listingId
+            ? await Data.ListingAsync(db, listingId, ct) ?? throw ApiProblem.NotFound("listing")
+            : await Data.ProviderAsync(db, req.ProviderId!.Value, ct) ?? throw ApiProblem.NotFound("provider");
+
+        if (target.ProviderUserId == me.Id)
+        {
+            throw ApiProblem.Forbidden("cannot_book_own_listing", "You cannot book your own listings or services.");
+        }
+        if (target.ListingStatus is not null and not "active")
+        {
+            throw ApiProblem.Conflict("listing_not_bookable", "This listing is not taking bookings right now.");
+        }
+        if (target.ProviderStatus != "active")
+        {
+            throw ApiProblem.Conflict("provider_not_available", "This provider is not taking bookings right now.");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (req.RequestedStartAt is { } start && start.ToUniversalTime() < now.AddMinutes(-5))
+        {
+            AddError(r => r.RequestedStartAt!, "requestedStartAt must not be in the past.");
+        }
+        var priced = target.PriceType is "fixed" or "hourly" or "daily" && target.PriceCents is not null;
+        if (target.PriceType is "hourly" or "daily" && req.Quantity is null)
+        {
+            AddError(r => r.Quantity!, $"An {target.PriceType} listing needs a quantity ({(target.PriceType == "hourly" ? "hours" : "days")}).");
+        }
+        var quantity = req.Quantity ?? 1;
+        if (priced && target.PriceCents!.Value * quantity > Money.MaxPriceCents)
+        {
+            AddError(r => r.Quantity!, "The booking's price is too large; book a smaller quantity.");
+        }
+        ThrowIfAnyErrors();
+
+        await using var tx = await db.BeginTransactionAsync(ct);
+        var transaction = new TransactionRow
+        {
+            ClientId = me.Id,
+            ProviderId = target.ProviderId,
+            ListingId = target.ListingId,
+            ServiceDescription = req.Description is { Length: > 0 } description ? description : target.ListingTitle!,
+            ServiceNotes = req.Notes,
+            Quantity = quantity,
+            RequestedStartAt = req.RequestedStartAt?.ToUniversalTime(),
+            RequestedEndAt = req.RequestedEndAt?.ToUniversalTime(),
+            Status = "pending",
+            CreatedAt = now,
+        };
+        transaction.Id = await Data.InsertAsync(db, transaction, ct);
+        await Data.CountBookingAsync(db, target.ProviderId, target.ListingId, ct);
+        await Audit.WriteAsync(db, clock, new AuditEntry("transaction", transaction.Id, "booked", null, "pending", me.Id, PartyRole.Client,
+            new { target.ListingId, quantity, target.PriceType }), ct);
+
+        if (priced)
+        {
+            var price = Money.Breakdown(target.PriceCents!.Value * quantity, 0m, options.Fees.PlatformFeeBps, options.Fees.MinimumPlatformFeeCents);
+            await Invoicing.IssueAsync(db, clock, options, transaction, price, Invoicing.PaymentMethodFor(target.PaymentMode),
+                notes: null, internalNotes: null, dueAt: null, me.Id, PartyRole.Client, ct);
+            transaction.Status = "invoiced";
+            transaction.TotalCents = price.TotalCents;
+        }
+
+        var parties = await Bookings.PartiesAsync(db, transaction.Id, ct);
+        await Outbox.EnqueueAsync(db, clock, BookingMails.BookingRequested(parties, transaction, options), ct);
+
+        var view = await TransactionViews.LoadAsync(db, transaction.Id, PartyRole.Client, options.Currency, ct);
+        await scope.CompleteAsync(StatusCodes.Status201Created, view, ct);
+        await tx.CommitAsync(ct);
+        return (StatusCodes.Status201Created, view);
+    }
+}

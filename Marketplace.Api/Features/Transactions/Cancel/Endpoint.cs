@@ -1,0 +1,81 @@
+using FastEndpoints;
+using LinqToDB;
+using LinqToDB.Async;
+using Marketplace.Api.Data;
+using Marketplace.Api.Infrastructure;
+using Marketplace.Api.Infrastructure.Email;
+using Marketplace.Api.Infrastructure.Stripe;
+
+namespace Marketplace.Api.Features.Transactions.Cancel;
+
+public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions options, TimeProvider clock, ILogger<Endpoint> logger)
+    : Endpoint<Request, TransactionView>
+{
+    public override void Configure()
+    {
+        Post("transactions/{id}/cancel");
+        Description(d => d.ProducesProblemDetails(400).ProducesProblemDetails(401).ProducesProblemDetails(404)
+            .ProducesProblemDetails(409).ProducesProblemDetails(502));
+        Summary(s =>
+        {
+            s.Summary = "Cancel a booking";
+            s.Description = "The client cancels before the work starts (pending, invoiced, paid); the provider before completion "
+                + "(also in_progress). An unpaid invoice becomes void and its Checkout Session is expired; a paid booking is refunded "
+                + "in full (through Stripe, reversing the transfer and the platform fee). Both parties are notified. Errors: 404 not a "
+                + "party; 409 invalid_transition; 502 stripe_error when the refund failed after the cancellation (the booking stays "
+                + "cancelled; the provider retries with POST /transactions/{id}/refund).";
+        });
+    }
+
+    public override async Task HandleAsync(Request req, CancellationToken ct)
+    {
+        var me = HttpContext.CurrentUser();
+        var (transaction, role) = await Bookings.FindForCallerAsync(db, req.Id, me, ct);
+        if (!Data.CancellableFrom(role).Contains(transaction.Status))
+        {
+            throw ApiProblem.InvalidTransition(role == PartyRole.Client
+                ? $"A {transaction.Status} booking can no longer be cancelled by the client."
+                : $"A {transaction.Status} booking can no longer be cancelled.");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        InvoiceRow? invoice;
+        await using (var tx = await db.BeginTransactionAsync(ct))
+        {
+            if (await Data.CancelAsync(db, req.Id, transaction.Status, role, req.Reason, now, ct) == 0)
+            {
+                throw ApiProblem.InvalidTransition("The booking changed meanwhile; reload it.");
+            }
+            await Audit.WriteAsync(db, clock, new AuditEntry("transaction", req.Id, "cancelled", transaction.Status, "cancelled", me.Id, role,
+                new { reason = req.Reason }), ct);
+
+            invoice = await db.Invoices.FirstOrDefaultAsync(i => i.TransactionId == req.Id, ct);
+            if (invoice is not null && await Data.VoidInvoiceAsync(db, invoice.Id, now, ct) == 1)
+            {
+                await Audit.WriteAsync(db, clock, new AuditEntry("invoice", invoice.Id, "voided", invoice.Status, "void", me.Id, role,
+                    new { reason = "booking cancelled" }), ct);
+            }
+
+            var refundFollows = invoice is not null && invoice.PaidCents > invoice.RefundedCents;
+            var parties = await Bookings.PartiesAsync(db, req.Id, ct);
+            foreach (var mail in BookingMails.Cancelled(parties, transaction, role, req.Reason, refundFollows, options))
+            {
+                await Outbox.EnqueueAsync(db, clock, mail, ct);
+            }
+            await tx.CommitAsync(ct);
+        }
+
+        // Stripe after the commit: the cancellation stands whatever Stripe answers
+        if (invoice is not null && invoice.PaidCents == 0)
+        {
+            await CheckoutSessions.ExpireQuietlyAsync(stripe, invoice.StripeCheckoutSessionId, invoice.StripeCheckoutExpiresAt, clock, logger, ct);
+        }
+        if (invoice is not null && invoice.PaidCents > invoice.RefundedCents)
+        {
+            await Refunds.IssueAsync(db, stripe, clock, options, req.Id, invoice.PaidCents - invoice.RefundedCents,
+                req.Reason ?? "booking cancelled", me.Id, role, ct);
+        }
+
+        await Send.OkAsync(await TransactionViews.LoadAsync(db, req.Id, role, options.Currency, ct), ct);
+    }
+}

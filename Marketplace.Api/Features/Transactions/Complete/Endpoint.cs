@@ -1,0 +1,48 @@
+using FastEndpoints;
+using Marketplace.Api.Data;
+using Marketplace.Api.Infrastructure;
+
+namespace Marketplace.Api.Features.Transactions.Complete;
+
+public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clock) : Endpoint<Request, TransactionView>
+{
+    private static readonly string[] CompletableFrom = ["paid", "in_progress"];
+
+    public override void Configure()
+    {
+        Post("transactions/{id}/complete");
+        Description(d => d.ProducesProblemDetails(400).ProducesProblemDetails(401).ProducesProblemDetails(403)
+            .ProducesProblemDetails(404).ProducesProblemDetails(409));
+        Summary(s =>
+        {
+            s.Summary = "Mark complete";
+            s.Description = "The provider marks a paid or in-progress booking completed. Errors: 403 not_transaction_provider; "
+                + "404 not a party; 409 invalid_transition (not paid or in progress, or changed meanwhile, e.g. cancelled).";
+        });
+    }
+
+    public override async Task HandleAsync(Request req, CancellationToken ct)
+    {
+        var me = HttpContext.CurrentUser();
+        var (transaction, role) = await Bookings.FindForCallerAsync(db, req.Id, me, ct);
+        if (role != PartyRole.Provider)
+        {
+            throw ApiProblem.Forbidden("not_transaction_provider", "Only the booking's provider can mark it complete.");
+        }
+        if (!CompletableFrom.Contains(transaction.Status))
+        {
+            throw ApiProblem.InvalidTransition($"A {transaction.Status} booking cannot be completed; only a paid or in-progress one can.");
+        }
+
+        await using var tx = await db.BeginTransactionAsync(ct);
+        if (await Data.CompleteAsync(db, req.Id, transaction.Status, clock.GetUtcNow().UtcDateTime, ct) == 0)
+        {
+            throw ApiProblem.InvalidTransition("The booking changed meanwhile; reload it.");
+        }
+        await Data.CountCompletedAsync(db, transaction.ProviderId, ct);
+        await Audit.WriteAsync(db, clock, new AuditEntry("transaction", req.Id, "completed", transaction.Status, "completed", me.Id, role), ct);
+        await tx.CommitAsync(ct);
+
+        await Send.OkAsync(await TransactionViews.LoadAsync(db, req.Id, role, options.Currency, ct), ct);
+    }
+}

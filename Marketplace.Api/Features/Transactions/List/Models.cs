@@ -1,0 +1,45 @@
+using FastEndpoints;
+using FluentValidation;
+using Marketplace.Api.Infrastructure;
+
+namespace Marketplace.Api.Features.Transactions.List;
+
+/// <summary>?role=client|provider (default both), ?status=, ?limit=, ?cursor=.</summary>
+public sealed record Request
+{
+    public string? Role { get; init; }
+    public string? Status { get; init; }
+    public int? Limit { get; init; }
+    public string? Cursor { get; init; }
+}
+
+public sealed record Item(
+    long Id,
+    string Role,
+    string Status,
+    int ClientId,
+    int ProviderId,
+    string ProviderBusinessName,
+    int? ListingId,
+    string? ListingTitle,
+    string ServiceDescription,
+    string Currency,
+    long TotalCents,
+    int? InvoiceId,
+    DateTime CreatedAt,
+    DateTime? PaidAt);
+
+/// <summary>The sort key of the last item of a page (newest first).</summary>
+public sealed record Cursor(DateTime CreatedAt, long Id);
+
+public sealed class Validator : Validator<Request>
+{
+    public Validator()
+    {
+        RuleFor(r => r.Role).Must(r => r is null or PartyRole.Client or PartyRole.Provider)
+            .WithMessage("role must be client or provider.");
+        RuleFor(r => r.Status).Must(s => s is null || Bookings.TransactionStatuses.Contains(s))
+            .WithMessage($"status must be one of {string.Join(", ", Bookings.TransactionStatuses)}.");
+        this.AddPagingRules(r => r.Limit, r => r.Cursor);
+    }
+}

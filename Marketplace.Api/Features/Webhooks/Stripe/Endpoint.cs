@@ -1,0 +1,125 @@
+using System.Text.Json;
+using FastEndpoints;
+using Marketplace.Api.Data;
+using Marketplace.Api.Infrastructure;
+using Marketplace.Api.Infrastructure.Stripe;
+using Stripe;
+
+namespace Marketplace.Api.Features.Webhooks.Stripe;
+
+public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions options, TimeProvider clock, ILogger<Endpoint> logger)
+    : EndpointWithoutRequest<Response>
+{
+    /// <summary>Stripe's events are a few KB; anything near this is not one.</summary>
+    private const int MaxBodyBytes = 512 * 1024;
+
+    public override void Configure()
+    {
+        Post("webhooks/stripe");
+        AllowAnonymous();
+        Description(d => d.Accepts<JsonElement>("application/json")
+            .ProducesProblemDetails(400).ProducesProblemDetails(413).ProducesProblemDetails(502).ProducesProblemDetails(503));
+        Summary(s =>
+        {
+            s.Summary = "Stripe webhook";
+            s.Description = "Receives Stripe's events for the platform and the Connect endpoint. The Stripe-Signature header is verified "
+                + "against both signing secrets (5-minute tolerance); a bad one is 400 invalid_signature and changes nothing. Each event "
+                + "is recorded by id and applied in the same database transaction; a repeated event is answered 200 (duplicate) and "
+                + "changes nothing; unknown types are recorded and answered 200. 502 when Stripe could not be asked for the charge "
+                + "(Stripe retries the delivery).";
+        });
+    }
+
+    public override async Task HandleAsync(CancellationToken ct)
+    {
+        string[] secrets = [.. new[] { options.Stripe.WebhookSecret, options.Stripe.ConnectWebhookSecret }.OfType<string>().Where(s => s.Length > 0)];
+        if (secrets.Length == 0)
+        {
+            throw new ApiProblem(StatusCodes.Status503ServiceUnavailable, "stripe_not_configured", "Webhooks unavailable",
+                "No webhook signing secret is configured (Marketplace:Stripe:WebhookSecret / ConnectWebhookSecret).");
+        }
+
+        var body = await ReadBodyAsync(ct);
+        if (!Signature.IsValid(HttpContext.Request.Headers["Stripe-Signature"].ToString(), body, secrets, clock.GetUtcNow()))
+        {
+            throw ApiProblem.BadRequest("invalid_signature", "The Stripe-Signature header does not verify against this endpoint's secrets.");
+        }
+
+        using var json = ParseOrNull(body);
+        var evt = (json is null ? null : StripeEvent.Parse(json.RootElement))
+            ?? throw ApiProblem.BadRequest("invalid_payload", "The body is not a Stripe event.");
+
+        // Stripe is asked before the database transaction opens, never inside it (and not for an event seen before)
+        ChargeDetails? charge = null;
+        if (Events.PaymentIntentToFetch(evt) is { } paymentIntentId)
+        {
+            if (await Data.SeenAsync(db, evt.Id, ct))
+            {
+                await Send.OkAsync(new Response(true, true, Outcomes.NoChange), ct);
+                return;
+            }
+            charge = await FetchChargeAsync(paymentIntentId, ct);
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var handled = Events.IsHandled(evt.Type);
+        await using var tx = await db.BeginTransactionAsync(ct);
+        if (!await Data.TryRecordAsync(db, evt, System.Text.Encoding.UTF8.GetString(body), now, Events.ChargeLock(evt, charge), handled ? null : Outcomes.Ignored, ct))
+        {
+            await Send.OkAsync(new Response(true, true, Outcomes.NoChange), ct);
+            return;
+        }
+        var applied = handled ? await new Events(db, clock, options).ApplyAsync(evt, charge, ct) : new Applied(Outcomes.Ignored);
+        if (handled && !applied.Recorded)
+        {
+            await Data.FinishAsync(db, evt.Id, applied, now, ct);
+        }
+        await tx.CommitAsync(ct);
+
+        if (applied.Outcome is Outcomes.AmountMismatch or Outcomes.CurrencyMismatch or Outcomes.DuplicatePayment or Outcomes.PaidAfterCancel or Outcomes.Dispute)
+        {
+            logger.LogWarning("Stripe event {EventId} ({Type}) flagged {Outcome} on invoice {InvoiceId}", evt.Id, evt.Type, applied.Outcome, applied.InvoiceId);
+        }
+        await Send.OkAsync(new Response(true, false, applied.Outcome), ct);
+    }
+
+    private async Task<byte[]> ReadBodyAsync(CancellationToken ct)
+    {
+        if (HttpContext.Request.ContentLength > MaxBodyBytes)
+        {
+            throw new ApiProblem(StatusCodes.Status413PayloadTooLarge, "payload_too_large", "Payload too large", "A Stripe event is far smaller.");
+        }
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await HttpContext.Request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > MaxBodyBytes)
+            {
+                throw new ApiProblem(StatusCodes.Status413PayloadTooLarge, "payload_too_large", "Payload too large", "A Stripe event is far smaller.");
+            }
+        }
+        return buffer.ToArray();
+    }
+
+    private static JsonDocument? ParseOrNull(byte[] body)
+    {
+        try
+        {
+            return JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The charge of the payment intent, with its balance transaction: the Stripe fee is that transaction's fee.</summary>
+    private async Task<ChargeDetails> FetchChargeAsync(string paymentIntentId, CancellationToken ct)
+    {
+        var intent = await new PaymentIntentService(stripe.Client).GetAsync(paymentIntentId,
+            new PaymentIntentGetOptions { Expand = ["latest_charge.balance_transaction"] }, null, ct);
+        return new ChargeDetails(intent.LatestCharge?.Id ?? intent.LatestChargeId, intent.LatestCharge?.BalanceTransaction?.Fee ?? 0);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Marketplace.Api.Features.Webhooks.Stripe;
+
+/// <summary>What Stripe is told: the event was received (and whether it had been before).</summary>
+public sealed record Response(bool Received, bool Duplicate, string Outcome);
+
+/// <summary>The envelope of a Stripe event (API version 2026-10-28.endive) and its <c>data.object</c>.</summary>
+internal sealed record StripeEvent(
+    string Id, string Type, bool Livemode, string? Account, string? ApiVersion, DateTime Created, JsonElement Object)
+{
+    public string? ObjectId => Str(Object, "id");
+
+    /// <summary>Parses the event, or null when the body is not a Stripe event.</summary>
+    public static StripeEvent? Parse(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object
+            || Str(root, "id") is not { Length: > 0 and <= 255 } id
+            || Str(root, "type") is not { Length: > 0 and <= 100 } type
+            || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object
+            || !data.TryGetProperty("object", out var obj) || obj.ValueKind != JsonValueKind.Object
+            || Long(root, "created") is not { } created)
+        {
+            return null;
+        }
+        return new StripeEvent(id, type, Bool(root, "livemode") ?? false, Str(root, "account"), Str(root, "api_version"),
+            DateTimeOffset.FromUnixTimeSeconds(created).UtcDateTime, obj);
+    }
+
+    public static string? Str(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    public static long? Long(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;
+
+    public static bool? Bool(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
+
+    /// <summary>An id field that may come as a string or, when expanded, as an object with an id.</summary>
+    public static string? Ref(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v)
+            ? v.ValueKind == JsonValueKind.String ? v.GetString() : v.ValueKind == JsonValueKind.Object ? Str(v, "id") : null
+            : null;
+
+    /// <summary>metadata[name] parsed as a positive integer id.</summary>
+    public static long? MetadataId(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty("metadata", out var m) && Str(m, name) is { } s
+        && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;
+}
+
+/// <summary>What applying an event did, for its row in stripe_events (Recorded: written already, in the ledger's batch).</summary>
+internal sealed record Applied(string Outcome, string? Detail = null, int? InvoiceId = null, long? TransactionId = null, int? ProviderId = null)
+{
+    public bool Recorded { get; init; }
+}
+
+/// <summary>The outcomes of stripe_events.outcome.</summary>
+internal static class Outcomes
+{
+    public const string Applied = "applied";
+    public const string NoChange = "no_change";
+    public const string Ignored = "ignored";
+    public const string Unmatched = "unmatched";
+    public const string Deferred = "deferred";
+    public const string Stale = "stale";
+    public const string AmountMismatch = "amount_mismatch";
+    public const string CurrencyMismatch = "currency_mismatch";
+    public const string DuplicatePayment = "duplicate_payment";
+    public const string PaidAfterCancel = "paid_after_cancel";
+    public const string AwaitingPayment = "awaiting_payment";
+    public const string PaymentFailed = "payment_failed";
+    public const string Dispute = "dispute";
+}

@@ -1,0 +1,135 @@
+using System.Net;
+using LinqToDB;
+using LinqToDB.Async;
+using Marketplace.Tests.Infrastructure;
+
+namespace Marketplace.Tests.Features.Transactions.Refund;
+
+public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
+{
+    private static string Url(long id) => $"{TestBookings.Api}/transactions/{id}/refund";
+
+    [Fact]
+    public async Task A_partial_then_a_full_refund_reverse_the_transfer_and_fee_and_keep_every_figure_exact()
+    {
+        var booking = await app.BookAsync(priceCents: 10000); // fee 1000, payout 9000
+        var payment = await app.PayAsync(booking);
+        var http = booking.ProviderApi(app);
+
+        var partial = await (await http.PostJson(Url(booking.TransactionId), new { amountCents = 2500, reason = "Late" })).AssertJson(HttpStatusCode.OK);
+        Assert.Equal(("paid", 2500L, "Late"), (partial.GetProperty("status").GetString(), partial.GetProperty("refundAmountCents").GetInt64(), partial.GetProperty("refundReason").GetString()));
+        Assert.Equal(("paid", 2500L, 0L), (partial.GetProperty("invoice").GetProperty("status").GetString(),
+            partial.GetProperty("invoice").GetProperty("refundedCents").GetInt64(), partial.GetProperty("invoice").GetProperty("balanceCents").GetInt64()));
+        using (var db = app.Db())
+        {
+            var t = await db.Transactions.FirstAsync(x => x.Id == booking.TransactionId);
+            var p = await db.Providers.FirstAsync(x => x.Id == booking.Provider.Id);
+            Assert.Equal(250, t.PlatformFeeRefundedCents);
+            Assert.Equal((7500L, 6750L), (p.TotalRevenueCents, p.LifetimePayoutCents)); // 7500 kept, less the 750 fee still due
+        }
+
+        var full = await (await http.PostJson(Url(booking.TransactionId), new { })).AssertJson(HttpStatusCode.OK);
+        Assert.Equal(("refunded", 10000L), (full.GetProperty("status").GetString(), full.GetProperty("refundAmountCents").GetInt64()));
+        Assert.Equal("refunded", full.GetProperty("invoice").GetProperty("status").GetString());
+
+        var refunds = app.Stripe.RequestsTo("/v1/refunds").Where(r => r.Form.GetValueOrDefault("charge") == payment.ChargeId).ToList();
+        Assert.Equal(["2500", "7500"], refunds.Select(r => r.Form["amount"]));
+        Assert.All(refunds, r => Assert.Equal(("true", "true"), (r.Form["reverse_transfer"], r.Form["refund_application_fee"])));
+        Assert.All(refunds, r => Assert.Equal(booking.InvoiceId.ToString(), r.Form["metadata[invoice_id]"]));
+        Assert.Equal(2, refunds.Select(r => r.IdempotencyKey).Distinct().Count());
+
+        using (var db = app.Db())
+        {
+            var t = await db.Transactions.FirstAsync(x => x.Id == booking.TransactionId);
+            var i = await db.Invoices.FirstAsync(x => x.Id == booking.InvoiceId);
+            var p = await db.Providers.FirstAsync(x => x.Id == booking.Provider.Id);
+            Assert.Equal((1000L, 10000L, 10000L, 0L), (t.PlatformFeeRefundedCents, i.RefundedCents, i.PaidCents, i.BalanceCents));
+            Assert.Equal((0L, 0L), (p.TotalRevenueCents, p.LifetimePayoutCents));
+            Assert.Equal(4, await db.Outbox.CountAsync(m => m.Kind == "refund_issued" && (m.ToAddress == booking.Client.Email || m.ToAddress == booking.Provider.Owner.Email)));
+        }
+
+        // nothing is left to refund
+        await (await http.PostJson(Url(booking.TransactionId), new { amountCents = 1 })).AssertProblem(HttpStatusCode.Conflict, "not_refundable");
+        // Stripe's own events for both refunds change nothing more
+        var late = await (await app.PostWebhookAsync(app.Stripe.ChargeRefundedEvent(payment.ChargeId, 2500))).AssertJson(HttpStatusCode.OK);
+        Assert.Equal("no_change", late.GetProperty("outcome").GetString());
+    }
+
+    [Fact]
+    public async Task A_refund_larger_than_what_is_left_or_of_an_unpaid_booking_is_409()
+    {
+        var booking = await app.BookAsync(priceCents: 3000);
+        var http = booking.ProviderApi(app);
+        await (await http.PostJson(Url(booking.TransactionId), new { })).AssertProblem(HttpStatusCode.Conflict, "not_refundable");
+        await app.PayAsync(booking);
+        await (await http.PostJson(Url(booking.TransactionId), new { amountCents = 3001 })).AssertProblem(HttpStatusCode.Conflict, "refund_exceeds_paid");
+        await (await http.PostJson(Url(booking.TransactionId), new { amountCents = 0 })).AssertValidationError("amountCents");
+        await (await http.PostJson(Url(booking.TransactionId), new { reason = new string('x', 1001) })).AssertValidationError("reason");
+    }
+
+    [Fact]
+    public async Task A_retried_refund_with_the_same_Idempotency_Key_refunds_once()
+    {
+        var booking = await app.BookAsync(priceCents: 6000);
+        var payment = await app.PayAsync(booking);
+        var http = booking.ProviderApi(app);
+        var key = Guid.NewGuid().ToString();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => http.PostJsonWithKey(Url(booking.TransactionId), new { amountCents = 1000 }, key)));
+        foreach (var answer in answers)
+        {
+            Assert.Equal(1000, (await answer.AssertJson(HttpStatusCode.OK)).GetProperty("refundAmountCents").GetInt64());
+        }
+        Assert.Equal(1000, (long)app.Stripe.Charge(payment.ChargeId)["amount_refunded"]!);
+        await (await http.PostJsonWithKey(Url(booking.TransactionId), new { amountCents = 2000 }, key)).AssertProblem(HttpStatusCode.Conflict, "idempotency_key_reused");
+    }
+
+    [Fact]
+    public async Task The_client_asks_for_a_refund_within_14_days_and_the_provider_is_told()
+    {
+        var booking = await app.BookAsync(priceCents: 5000);
+        await app.PayAsync(booking);
+        var http = booking.ClientApi(app);
+
+        await (await http.PostJson(Url(booking.TransactionId), new { })).AssertValidationError("reason");
+        var json = await (await http.PostJson(Url(booking.TransactionId), new { reason = "Groomer never came", amountCents = 2000 })).AssertJson(HttpStatusCode.Accepted);
+        Assert.Equal(("paid", 2000L, "Groomer never came"), (json.GetProperty("status").GetString(), json.GetProperty("refundRequestedCents").GetInt64(), json.GetProperty("refundReason").GetString()));
+        Assert.Equal(0, json.GetProperty("refundAmountCents").GetInt64());
+        Assert.DoesNotContain(app.Stripe.RequestsTo("/v1/refunds"), r => r.Form.GetValueOrDefault("metadata[transaction_id]") == booking.TransactionId.ToString());
+        await (await http.PostJson(Url(booking.TransactionId), new { reason = "again" })).AssertProblem(HttpStatusCode.Conflict, "refund_already_requested");
+
+        using (var db = app.Db())
+        {
+            var mail = await db.Outbox.SingleAsync(m => m.Kind == "refund_requested" && m.ToAddress == booking.Provider.Owner.Email);
+            Assert.Contains("Groomer never came", mail.TextBody, StringComparison.Ordinal);
+            Assert.True(await db.AuditLog.AnyAsync(a => a.EntityType == "transaction" && a.EntityId == booking.TransactionId && a.Action == "refund_requested"));
+        }
+
+        // the provider grants it: the request is closed
+        var granted = await (await booking.ProviderApi(app).PostJson(Url(booking.TransactionId), new { amountCents = 2000 })).AssertJson(HttpStatusCode.OK);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, granted.GetProperty("refundRequestedAt").ValueKind);
+    }
+
+    [Fact]
+    public async Task After_14_days_the_client_can_no_longer_ask()
+    {
+        var booking = await app.BookAsync();
+        await app.PayAsync(booking);
+        using var later = app.Isolated(new TestClock(DateTimeOffset.UtcNow.AddDays(14).AddHours(1)));
+        using var http = later.CreateClient();
+        // an access token minted by that host's clock, for the client's (30-day) session
+        var tokens = (Marketplace.Api.Infrastructure.SessionTokens)later.Services.GetService(typeof(Marketplace.Api.Infrastructure.SessionTokens))!;
+        http.DefaultRequestHeaders.Authorization = new("Bearer", tokens.AccessToken(booking.Client.Id, booking.Client.SessionId, out _));
+        await (await http.PostJson(Url(booking.TransactionId), new { reason = "too late" })).AssertProblem(HttpStatusCode.Conflict, "refund_window_closed");
+    }
+
+    [Fact]
+    public async Task An_unpaid_booking_has_nothing_to_ask_back_and_strangers_get_404()
+    {
+        var booking = await app.BookAsync();
+        await (await booking.ClientApi(app).PostJson(Url(booking.TransactionId), new { reason = "x" })).AssertProblem(HttpStatusCode.Conflict, "not_refundable");
+        var stranger = await app.CreateAsync();
+        await (await app.Client(stranger.AccessToken).PostJson(Url(booking.TransactionId), new { reason = "x" })).AssertProblem(HttpStatusCode.NotFound, "not_found");
+        await (await app.Client().PostJson(Url(booking.TransactionId), new { reason = "x" })).AssertProblem(HttpStatusCode.Unauthorized, "unauthorized");
+    }
+}

@@ -1,0 +1,97 @@
+using LinqToDB;
+using LinqToDB.Async;
+using Marketplace.Api.Infrastructure;
+using Marketplace.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace Marketplace.Tests.Platform;
+
+/// <summary>The Idempotency-Key store against the real database (the HTTP behaviour is tested with book, pay and refund).</summary>
+public sealed class IdempotencyTests(AppFixture app) : IClassFixture<AppFixture>
+{
+    private sealed record Body(int Id, string Text);
+
+    private Idempotency New(Marketplace.Api.Data.Db db) =>
+        new(db, TimeProvider.System, Options.Create(new Microsoft.AspNetCore.Http.Json.JsonOptions()));
+
+    [Fact]
+    public async Task Concurrent_first_requests_with_one_key_run_the_action_exactly_once_and_all_get_its_answer()
+    {
+        var user = await app.CreateAsync();
+        var runs = 0;
+        var release = new TaskCompletionSource();
+        var dbs = Enumerable.Range(0, 6).Select(_ => app.Db()).ToList();
+        try
+        {
+            var calls = dbs.Select(db => Task.Run(() => New(db).RunAsync("key-1", "test", user.Id, new Body(1, "a"), async _ =>
+            {
+                Interlocked.Increment(ref runs);
+                await release.Task;
+                return (201, new Body(42, "made"));
+            }, CancellationToken.None))).ToList();
+            await Task.Delay(200); // let every call reach the store; the first holds the key meanwhile
+            release.SetResult();
+            var answers = await Task.WhenAll(calls);
+
+            Assert.Equal(1, runs);
+            Assert.All(answers, a => Assert.Equal(201, a.Status));
+            Assert.Single(answers, a => a.Body is not null);
+            Assert.All(answers.Where(a => a.Body is null), a => Assert.Contains("\"id\":42", a.ReplayedJson, StringComparison.Ordinal));
+        }
+        finally
+        {
+            dbs.ForEach(d => d.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task The_same_key_with_another_request_is_409_idempotency_key_reused()
+    {
+        var user = await app.CreateAsync();
+        using var db = app.Db();
+        await New(db).RunAsync("key-2", "test", user.Id, new Body(1, "a"), _ => Task.FromResult((200, new Body(1, "a"))), CancellationToken.None);
+
+        var problem = await Assert.ThrowsAsync<ApiProblem>(() =>
+            New(db).RunAsync("key-2", "test", user.Id, new Body(1, "b"), _ => Task.FromResult((200, new Body(1, "b"))), CancellationToken.None));
+        Assert.Equal((409, "idempotency_key_reused"), (problem.Status, problem.Code));
+
+        // another user, or another route, has its own keys
+        var other = await app.CreateAsync();
+        var answer = await New(db).RunAsync("key-2", "test", other.Id, new Body(1, "b"), _ => Task.FromResult((200, new Body(7, "b"))), CancellationToken.None);
+        Assert.Equal(7, answer.Body!.Id);
+    }
+
+    [Fact]
+    public async Task A_refusal_is_stored_and_replayed_but_a_failure_releases_the_key()
+    {
+        var user = await app.CreateAsync();
+        using var db = app.Db();
+        var runs = 0;
+        Task<(int, Body)> Refuse(IdempotencyScope _)
+        {
+            runs++;
+            throw ApiProblem.Conflict("invoice_already_paid", "paid");
+        }
+        await Assert.ThrowsAsync<ApiProblem>(() => New(db).RunAsync("key-3", "test", user.Id, new Body(1, "a"), Refuse, CancellationToken.None));
+        var replayed = await Assert.ThrowsAsync<ApiProblem>(() => New(db).RunAsync("key-3", "test", user.Id, new Body(1, "a"), Refuse, CancellationToken.None));
+        Assert.Equal((1, 409, "invoice_already_paid"), (runs, replayed.Status, replayed.Code));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => New(db).RunAsync<Body>("key-4", "test", user.Id, new Body(1, "a"),
+            _ => throw new InvalidOperationException("Stripe is down"), CancellationToken.None));
+        Assert.False(await db.IdempotencyKeys.AnyAsync(k => k.UserId == user.Id && k.Key == "key-4"));
+        var retried = await New(db).RunAsync("key-4", "test", user.Id, new Body(1, "a"), _ => Task.FromResult((200, new Body(9, "ok"))), CancellationToken.None);
+        Assert.Equal(9, retried.Body!.Id);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("has space")]
+    [InlineData("naïve")]
+    public async Task A_malformed_key_is_400_invalid_idempotency_key(string key)
+    {
+        using var db = app.Db();
+        var problem = await Assert.ThrowsAsync<ApiProblem>(() =>
+            New(db).RunAsync(key, "test", 1, new Body(1, "a"), _ => Task.FromResult((200, new Body(1, "a"))), CancellationToken.None));
+        Assert.Equal((400, "invalid_idempotency_key"), (problem.Status, problem.Code));
+    }
+}
