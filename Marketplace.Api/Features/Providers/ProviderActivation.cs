@@ -60,7 +60,7 @@ public static class ProviderActivation
             .UpdateAsync(ct);
         if (activated == 1)
         {
-            await Audit.WriteAsync(db, clock, new AuditEntry("provider", providerId.Value, "activate", "pending", "active", actorUserId, actorRole,
+            await Audit.WriteAsync(db, clock, new AuditEntry("provider", providerId.Value, "activated", "pending", "active", actorUserId, actorRole,
                 new { stripeAccountId, reason = "charges_and_payouts_enabled" }), ct);
         }
         return activated == 1;

@@ -225,26 +225,14 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
         {
             return new Applied(Outcomes.Stale, "a newer account.updated was applied", ProviderId: provider.Id);
         }
-        var charges = StripeEvent.Bool(account, "charges_enabled") ?? false;
-        var payouts = StripeEvent.Bool(account, "payouts_enabled") ?? false;
-        var submitted = StripeEvent.Bool(account, "details_submitted") ?? false;
-        var onboarded = submitted && charges;
-        var activate = provider is { Status: "pending", PaymentMode: "stripe_connect", DeletedAt: null } && charges && payouts;
-        var now = clock.GetUtcNow().UtcDateTime;
-
-        await db.Providers
-            .Where(p => p.Id == provider.Id)
-            .Set(p => p.StripeConnectPayoutsEnabled, payouts)
-            .Set(p => p.StripeConnectDetailsSubmitted, submitted)
-            .Set(p => p.StripeConnectOnboardingComplete, onboarded)
-            .UpdateAsync(ct);
-        var flags = new { chargesEnabled = charges, payoutsEnabled = payouts, detailsSubmitted = submitted, eventId = evt.Id };
-        await Audit.WriteAsync(db, clock, new AuditEntry("provider", provider.Id, "stripe_account_updated", provider.Status, provider.Status, null, "system", flags), ct);
-        if (activate && await db.Providers.Where(p => p.Id == provider.Id && p.Status == "pending")
-                .Set(p => p.Status, "active").Set(p => p.ActivatedAt, now).UpdateAsync(ct) == 1)
-        {
-            await Audit.WriteAsync(db, clock, new AuditEntry("provider", provider.Id, "activated", "pending", "active", null, "system", flags), ct);
-        }
+        var state = new Providers.ConnectAccountState(
+            ChargesEnabled: StripeEvent.Bool(account, "charges_enabled") ?? false,
+            PayoutsEnabled: StripeEvent.Bool(account, "payouts_enabled") ?? false,
+            DetailsSubmitted: StripeEvent.Bool(account, "details_submitted") ?? false);
+        await Audit.WriteAsync(db, clock, new AuditEntry("provider", provider.Id, "stripe_account_updated", provider.Status, provider.Status, null, "system",
+            new { state.ChargesEnabled, state.PayoutsEnabled, state.DetailsSubmitted, eventId = evt.Id }), ct);
+        // the same rule as GET /providers/me/stripe-connect: flags follow the account, pending -> active once it can charge and pay out
+        var activate = await Providers.ProviderActivation.ApplyAsync(db, clock, accountId, state, null, "system", ct);
         return new Applied(Outcomes.Applied, activate ? "provider activated" : null, ProviderId: provider.Id);
     }
 

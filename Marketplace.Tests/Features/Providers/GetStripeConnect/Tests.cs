@@ -33,7 +33,7 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         Assert.False(json.GetProperty("onboardingComplete").GetBoolean());
         Assert.Contains("external_account", json.GetProperty("requirementsCurrentlyDue").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal("pending", json.GetProperty("providerStatus").GetString());
-        Assert.DoesNotContain("activate:pending->active", await app.AuditTrailAsync("provider", providerId));
+        Assert.DoesNotContain("activated:pending->active", await app.AuditTrailAsync("provider", providerId));
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal("active", stored.Status);
         Assert.NotNull(stored.ActivatedAt);
         Assert.True(stored.StripeConnectOnboardingComplete && stored.StripeConnectPayoutsEnabled && stored.StripeConnectDetailsSubmitted);
-        Assert.Single(await app.AuditTrailAsync("provider", providerId), a => a == "activate:pending->active");
+        Assert.Single(await app.AuditTrailAsync("provider", providerId), a => a == "activated:pending->active");
     }
 
     [Fact]
