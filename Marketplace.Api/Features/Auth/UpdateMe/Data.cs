@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using LinqToDB;
 using LinqToDB.Linq;
 using Marketplace.Api.Data;
@@ -12,39 +13,40 @@ internal static class Data
     {
         var update = db.Users.Where(u => u.Id == userId && u.DeletedAt == null).AsUpdatable();
         var fields = 0;
-        void Set(Optional<string?> field, System.Linq.Expressions.Expression<Func<UserRow, string?>> column, bool upper = false)
+        void Set(PatchRequest body, string property, string? value, Expression<Func<UserRow, string?>> column, bool upper = false)
         {
-            if (field.IsSet)
+            if (body.Has(property))
             {
-                var value = string.IsNullOrWhiteSpace(field.Value) ? null : field.Value.Trim();
-                update = update.Set(column, upper ? value?.ToUpperInvariant() : value);
+                var stored = string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+                update = update.Set(column, upper ? stored?.ToUpperInvariant() : stored);
                 fields++;
             }
         }
 
-        Set(req.FirstName, u => u.FirstName);
-        Set(req.LastName, u => u.LastName);
-        Set(req.Phone, u => u.Phone);
-        if (req.Address.IsSet)
+        Set(req, nameof(req.FirstName), req.FirstName, u => u.FirstName);
+        Set(req, nameof(req.LastName), req.LastName, u => u.LastName);
+        Set(req, nameof(req.Phone), req.Phone, u => u.Phone);
+        if (req.Has(nameof(req.Address)))
         {
-            var address = req.Address.Value ?? Cleared;
-            Set(address.AddressLine1, u => u.AddressLine1);
-            Set(address.AddressLine2, u => u.AddressLine2);
-            Set(address.City, u => u.City);
-            Set(address.State, u => u.State);
-            Set(address.Zip, u => u.Zip);
-            Set(address.Country, u => u.Country, upper: true);
+            // "address": null clears every line of it
+            var address = req.Address ?? Cleared;
+            Set(address, nameof(address.AddressLine1), address.AddressLine1, u => u.AddressLine1);
+            Set(address, nameof(address.AddressLine2), address.AddressLine2, u => u.AddressLine2);
+            Set(address, nameof(address.City), address.City, u => u.City);
+            Set(address, nameof(address.State), address.State, u => u.State);
+            Set(address, nameof(address.Zip), address.Zip, u => u.Zip);
+            Set(address, nameof(address.Country), address.Country, u => u.Country, upper: true);
         }
         return fields == 0 ? Task.FromResult(0) : update.UpdateAsync(ct);
     }
 
-    private static readonly AddressPatch Cleared = new()
+    private static AddressPatch Cleared => new()
     {
-        AddressLine1 = new(null),
-        AddressLine2 = new(null),
-        City = new(null),
-        State = new(null),
-        Zip = new(null),
-        Country = new(null),
+        AddressLine1 = null,
+        AddressLine2 = null,
+        City = null,
+        State = null,
+        Zip = null,
+        Country = null,
     };
 }
