@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using LinqToDB;
-using LinqToDB.Data;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure.Email;
 
@@ -28,9 +26,6 @@ public sealed record BookingRef(long? TransactionId, string? ChargeId = null, st
 
     public static BookingRef Charge(string? chargeId, string? paymentIntentId) => new(null, chargeId, paymentIntentId);
 }
-
-/// <summary>A statement of the caller's (e.g. the webhook's event record) written in the ledger's batch, so it costs no round trip of its own.</summary>
-public sealed record LedgerStatement(string Sql, params DataParameter[] Parameters);
 
 /// <summary>What a payment did, and a refund of its charge recorded before it (a refund event that came first), if any.</summary>
 public sealed record PaymentResult(PaymentOutcome Outcome, long? DeferredRefundedCents);
@@ -110,16 +105,14 @@ public sealed class LockedBooking
 /// <c>lifetime_payout_cents</c> = sum over the same of <see cref="Money.NetPayout"/> (total - refunded,
 /// less the platform fee net of its refunded part).</para>
 /// </summary>
-public static partial class Ledger
+public static class Ledger
 {
     private const string LockSql = """
-        SELECT t.id AS "TransactionId", t.provider_id AS "ProviderId", t.status AS "TransactionStatus", t.total_cents AS "TotalCents",
-               t.platform_fee_cents AS "PlatformFeeCents", t.provider_payout_cents AS "ProviderPayoutCents", t.service_description AS "ServiceDescription",
-               i.id AS "InvoiceId", i.invoice_number AS "InvoiceNumber", i.status AS "InvoiceStatus", i.paid_cents AS "PaidCents",
-               i.balance_cents AS "BalanceCents", i.refunded_cents AS "RefundedCents", i.stripe_payment_intent_id AS "PaymentIntentId",
-               c.email AS "ClientEmail", c.first_name AS "ClientFirstName", o.email AS "ProviderEmail", p.business_name AS "BusinessName",
+        SELECT t.id, t.provider_id, t.status, t.total_cents, t.platform_fee_cents, t.provider_payout_cents, t.service_description,
+               i.id, i.invoice_number, i.status, i.paid_cents, i.balance_cents, i.refunded_cents, i.stripe_payment_intent_id,
+               c.email, c.first_name, o.email, p.business_name,
                (SELECT max((e.payload -> 'data' -> 'object' ->> 'amount_refunded')::bigint) FROM marketplace.stripe_events e
-                 WHERE e.object_id = @deferredCharge AND e.type = 'charge.refunded' AND e.outcome = 'deferred') AS "DeferredRefundedCents"
+                 WHERE e.object_id = $1 AND e.type = 'charge.refunded' AND e.outcome = 'deferred')
           FROM marketplace.transactions t
           JOIN marketplace.invoices i ON i.transaction_id = t.id
           JOIN marketplace.users c ON c.id = t.client_id
@@ -127,33 +120,56 @@ public static partial class Ledger
           JOIN marketplace.users o ON o.id = p.user_id
         """;
 
+    private const string ByTransaction = LockSql + " WHERE t.id = $2 LIMIT 1 FOR UPDATE OF t, i";
+    private const string ByCharge = LockSql + " WHERE i.stripe_charge_id = $2 OR i.stripe_payment_intent_id = $3 LIMIT 1 FOR UPDATE OF t, i";
+
     /// <summary>
     /// Locks the booking's transaction and invoice rows until the end of the database transaction.
     /// With <paramref name="deferredCharge"/>, also reads the refunds of that charge kept until its payment is recorded.
     /// </summary>
     public static async Task<LockedBooking?> LockAsync(Db db, BookingRef booking, CancellationToken ct, string? deferredCharge = null)
     {
-        var (where, parameters) = booking.TransactionId is { } id
-            ? (" WHERE t.id = @transactionId", new[] { new DataParameter("transactionId", id) })
-            : (" WHERE i.stripe_charge_id = @chargeId OR i.stripe_payment_intent_id = @paymentIntentId",
-               new[] { new DataParameter("chargeId", booking.ChargeId, DataType.VarChar), new DataParameter("paymentIntentId", booking.PaymentIntentId, DataType.VarChar) });
-        var rows = await db.QueryToListAsync<LockedBooking>(LockSql + where + " LIMIT 1 FOR UPDATE OF t, i", ct,
-            [.. parameters, new DataParameter("deferredCharge", deferredCharge, DataType.VarChar)]);
+        var rows = booking.TransactionId is { } id
+            ? await Pg.QueryAsync(db, ByTransaction, ReadLocked, ct, Pg.P(deferredCharge), Pg.P(id))
+            : await Pg.QueryAsync(db, ByCharge, ReadLocked, ct, Pg.P(deferredCharge), Pg.P(booking.ChargeId), Pg.P(booking.PaymentIntentId));
         return rows.FirstOrDefault();
     }
+
+    private static LockedBooking ReadLocked(Npgsql.NpgsqlDataReader r) => new()
+    {
+        TransactionId = r.GetInt64(0),
+        ProviderId = r.GetInt32(1),
+        TransactionStatus = r.GetString(2),
+        TotalCents = r.GetInt64(3),
+        PlatformFeeCents = r.GetInt64(4),
+        ProviderPayoutCents = r.GetInt64(5),
+        ServiceDescription = r.GetString(6),
+        InvoiceId = r.GetInt32(7),
+        InvoiceNumber = r.GetString(8),
+        InvoiceStatus = r.GetString(9),
+        PaidCents = r.GetInt64(10),
+        BalanceCents = r.GetInt64(11),
+        RefundedCents = r.GetInt64(12),
+        PaymentIntentId = r.Get<string>(13),
+        ClientEmail = r.GetString(14),
+        ClientFirstName = r.Get<string>(15),
+        ProviderEmail = r.GetString(16),
+        BusinessName = r.GetString(17),
+        DeferredRefundedCents = r.IsDBNull(18) ? null : r.GetInt64(18),
+    };
 
     /// <param name="expectedInvoiceId">When given (Stripe metadata), the booking's invoice must be this one.</param>
     /// <param name="alsoWrite">The caller's own statement for this outcome, written in the same batch.</param>
     public static async Task<PaymentResult> ApplyPaymentAsync(Db db, TimeProvider clock, MarketplaceOptions options,
         long transactionId, PaymentReceived payment, CancellationToken ct, int? expectedInvoiceId = null,
-        Func<PaymentOutcome, LedgerStatement?>? alsoWrite = null)
+        Func<PaymentOutcome, PgStatement?>? alsoWrite = null)
     {
         var b = await LockAsync(db, BookingRef.Transaction(transactionId), ct, deferredCharge: payment.ChargeId);
         if (b is null || (expectedInvoiceId is { } expected && expected != b.InvoiceId))
         {
             if (alsoWrite?.Invoke(PaymentOutcome.Unmatched) is { } statement)
             {
-                await db.ExecuteAsync(statement.Sql, ct, statement.Parameters);
+                await new PgBatch().Add(statement).ExecuteAsync(db, ct);
             }
             return new PaymentResult(PaymentOutcome.Unmatched, null);
         }
@@ -189,27 +205,19 @@ public static partial class Ledger
             var manual = payment.Method != "stripe";
             batch.Add("""
                 UPDATE marketplace.invoices
-                   SET status = 'paid', paid_cents = @amount, balance_cents = total_cents - @amount, paid_at = @now, payment_method = @method,
-                       stripe_payment_intent_id = @paymentIntentId, stripe_charge_id = @chargeId, stripe_checkout_url = NULL,
-                       manual_payment_marked_at = @manualAt, manual_payment_method = @manualMethod, manual_payment_reference = @manualReference,
-                       manual_payment_confirmed_by = @confirmedBy
-                 WHERE id = @invoiceId AND status IN ('draft', 'sent', 'viewed')
+                   SET status = 'paid', paid_cents = $1, balance_cents = total_cents - $1, paid_at = $2, payment_method = $3,
+                       stripe_payment_intent_id = $4, stripe_charge_id = $5, stripe_checkout_url = NULL,
+                       manual_payment_marked_at = $6, manual_payment_method = $7, manual_payment_reference = $8, manual_payment_confirmed_by = $9
+                 WHERE id = $10 AND status IN ('draft', 'sent', 'viewed')
                 """,
-                new DataParameter("amount", payment.AmountCents),
-                new DataParameter("method", payment.Method),
-                new DataParameter("paymentIntentId", payment.PaymentIntentId, DataType.VarChar),
-                new DataParameter("chargeId", payment.ChargeId, DataType.VarChar),
-                new DataParameter("manualAt", manual ? now : null, DataType.DateTimeOffset),
-                new DataParameter("manualMethod", payment.ManualMethod, DataType.VarChar),
-                new DataParameter("manualReference", payment.ManualReference, DataType.VarChar),
-                new DataParameter("confirmedBy", manual ? payment.ActorUserId : null, DataType.Int32),
-                new DataParameter("invoiceId", b.InvoiceId));
+                Pg.P(payment.AmountCents), Pg.P(now), Pg.P(payment.Method), Pg.P(payment.PaymentIntentId), Pg.P(payment.ChargeId),
+                Pg.P(manual ? now : (DateTime?)null), Pg.P(payment.ManualMethod), Pg.P(payment.ManualReference),
+                Pg.P(manual ? payment.ActorUserId : null), Pg.P(b.InvoiceId));
             batch.Add("""
-                UPDATE marketplace.transactions SET status = 'paid', paid_at = @now, stripe_fees_cents = @stripeFees
-                 WHERE id = @transactionId AND status = 'invoiced'
+                UPDATE marketplace.transactions SET status = 'paid', paid_at = $1, stripe_fees_cents = $2
+                 WHERE id = $3 AND status = 'invoiced'
                 """,
-                new DataParameter("stripeFees", payment.StripeFeesCents),
-                new DataParameter("transactionId", b.TransactionId));
+                Pg.P(now), Pg.P(payment.StripeFeesCents), Pg.P(b.TransactionId));
             batch.Audit(new AuditEntry("invoice", b.InvoiceId, "paid", b.InvoiceStatus, "paid", payment.ActorUserId, payment.ActorRole, facts));
             batch.Audit(new AuditEntry("transaction", b.TransactionId, "paid", b.TransactionStatus, "paid", payment.ActorUserId, payment.ActorRole, facts));
             foreach (var mail in BookingMails.PaymentReceipt(b.Parties, b, payment.AmountCents, options))
@@ -219,16 +227,14 @@ public static partial class Ledger
             // last, so the provider's row (shared by all its bookings) stays locked as briefly as possible
             batch.Add("""
                 UPDATE marketplace.providers
-                   SET total_revenue_cents = total_revenue_cents + @revenue, lifetime_payout_cents = lifetime_payout_cents + @payout
-                 WHERE id = @providerId
+                   SET total_revenue_cents = total_revenue_cents + $1, lifetime_payout_cents = lifetime_payout_cents + $2
+                 WHERE id = $3
                 """,
-                new DataParameter("revenue", b.TotalCents),
-                new DataParameter("payout", b.ProviderPayoutCents),
-                new DataParameter("providerId", b.ProviderId));
+                Pg.P(b.TotalCents), Pg.P(b.ProviderPayoutCents), Pg.P(b.ProviderId));
         }
         if (alsoWrite?.Invoke(outcome) is { } also)
         {
-            batch.Add(also.Sql, also.Parameters);
+            batch.Add(also);
         }
         await batch.ExecuteAsync(db, ct);
         return new PaymentResult(outcome, outcome == PaymentOutcome.Applied ? b.DeferredRefundedCents : null);
@@ -243,7 +249,7 @@ public static partial class Ledger
     /// </summary>
     public static async Task<RefundOutcome> ApplyRefundAsync(Db db, TimeProvider clock, MarketplaceOptions options,
         BookingRef booking, long cumulativeRefundedCents, string? reason, int? actorUserId, string actorRole,
-        CancellationToken ct, long? expectedRefundedBefore = null, Func<RefundOutcome, LockedBooking?, LedgerStatement?>? alsoWrite = null)
+        CancellationToken ct, long? expectedRefundedBefore = null, Func<RefundOutcome, LockedBooking?, PgStatement?>? alsoWrite = null)
     {
         var b = await LockAsync(db, booking, ct);
         if (b is null || b.PaidCents == 0)
@@ -271,7 +277,7 @@ public static partial class Ledger
         {
             if (alsoWrite?.Invoke(outcome, b) is { } statement)
             {
-                await db.ExecuteAsync(statement.Sql, ct, statement.Parameters);
+                await new PgBatch().Add(statement).ExecuteAsync(db, ct);
             }
             return outcome;
         }
@@ -285,20 +291,15 @@ public static partial class Ledger
         var payoutDelta = Money.NetPayout(b.TotalCents, b.PlatformFeeCents, before) - Money.NetPayout(b.TotalCents, b.PlatformFeeCents, after);
 
         var batch = new WriteBatch(now);
+        batch.Add("UPDATE marketplace.invoices SET refunded_cents = $1, refunded_at = $2, status = $3 WHERE id = $4",
+            Pg.P(after), Pg.P(now), Pg.P(invoiceStatus), Pg.P(b.InvoiceId));
         batch.Add("""
-            UPDATE marketplace.invoices SET refunded_cents = @refunded, refunded_at = @now, status = @invoiceStatus WHERE id = @invoiceId;
             UPDATE marketplace.transactions
-               SET refund_amount_cents = @refunded, platform_fee_refunded_cents = @feeRefunded, refunded_at = @now,
-                   refund_reason = coalesce(@reason, refund_reason), refund_requested_at = NULL, refund_requested_cents = NULL, status = @transactionStatus
-             WHERE id = @transactionId
+               SET refund_amount_cents = $1, platform_fee_refunded_cents = $2, refunded_at = $3,
+                   refund_reason = coalesce($4, refund_reason), refund_requested_at = NULL, refund_requested_cents = NULL, status = $5
+             WHERE id = $6
             """,
-            new DataParameter("refunded", after),
-            new DataParameter("invoiceStatus", invoiceStatus),
-            new DataParameter("invoiceId", b.InvoiceId),
-            new DataParameter("feeRefunded", feeRefunded),
-            new DataParameter("reason", reason, DataType.VarChar),
-            new DataParameter("transactionStatus", transactionStatus),
-            new DataParameter("transactionId", b.TransactionId));
+            Pg.P(after), Pg.P(feeRefunded), Pg.P(now), Pg.P(reason), Pg.P(transactionStatus), Pg.P(b.TransactionId));
         var details = new { refundedCents = after, amountCents = after - before, platformFeeRefundedCents = feeRefunded, reason };
         batch.Audit(new AuditEntry("invoice", b.InvoiceId, full ? "refunded" : "partially_refunded", b.InvoiceStatus, invoiceStatus, actorUserId, actorRole, details));
         batch.Audit(new AuditEntry("transaction", b.TransactionId, full ? "refunded" : "partially_refunded", b.TransactionStatus, transactionStatus, actorUserId, actorRole, details));
@@ -308,76 +309,84 @@ public static partial class Ledger
         }
         batch.Add("""
             UPDATE marketplace.providers
-               SET total_revenue_cents = total_revenue_cents - @revenueDelta, lifetime_payout_cents = lifetime_payout_cents - @payoutDelta
-             WHERE id = @providerId
+               SET total_revenue_cents = total_revenue_cents - $1, lifetime_payout_cents = lifetime_payout_cents - $2
+             WHERE id = $3
             """,
-            new DataParameter("revenueDelta", revenueDelta),
-            new DataParameter("payoutDelta", payoutDelta),
-            new DataParameter("providerId", b.ProviderId));
+            Pg.P(revenueDelta), Pg.P(payoutDelta), Pg.P(b.ProviderId));
         if (alsoWrite?.Invoke(RefundOutcome.Applied, b) is { } also)
         {
-            batch.Add(also.Sql, also.Parameters);
+            batch.Add(also);
         }
         await batch.ExecuteAsync(db, ct);
         return RefundOutcome.Applied;
     }
 
     /// <summary>
-    /// The writes of one ledger operation, sent as one command (PostgreSQL runs the statements in
-    /// order, inside the caller's transaction). Audit rows and mails are the rows
-    /// <see cref="Audit.WriteAsync"/> and <see cref="Outbox.EnqueueAsync"/> write.
+    /// The writes of one ledger operation, sent in one round trip (PostgreSQL runs them in order,
+    /// inside the caller's transaction). Audit rows and mails are the rows <see cref="Audit.WriteAsync"/>
+    /// and <see cref="Outbox.EnqueueAsync"/> write; the ones added in a row become one multi-row INSERT.
     /// </summary>
-    private sealed partial class WriteBatch(DateTime now)
+    private sealed class WriteBatch(DateTime now)
     {
-        private readonly StringBuilder sql = new();
-        private readonly List<DataParameter> parameters = [new DataParameter("now", now, DataType.DateTimeOffset)];
-        private int next;
+        private readonly PgBatch batch = new();
+        private readonly List<AuditEntry> audits = [];
+        private readonly List<OutgoingMail> mails = [];
 
-        public void Add(string statement, params DataParameter[] values)
+        public void Add(string sql, params Npgsql.NpgsqlParameter[] parameters) => Add(new PgStatement(sql, parameters));
+
+        public void Add(PgStatement statement)
         {
-            // each statement's parameters get a suffix of their own, so statements never share one by accident
-            var suffix = "_" + next++.ToString(CultureInfo.InvariantCulture);
-            var names = values.Select(v => v.Name!).ToHashSet(StringComparer.Ordinal);
-            sql.Append(ParameterName().Replace(statement, m => names.Contains(m.Groups[1].Value) ? m.Value + suffix : m.Value)).Append(";\n");
-            foreach (var value in values)
-            {
-                value.Name += suffix;
-            }
-            parameters.AddRange(values);
+            FlushRows();
+            batch.Add(statement);
         }
 
-        [System.Text.RegularExpressions.GeneratedRegex(@"@(\w+)")]
-        private static partial System.Text.RegularExpressions.Regex ParameterName();
+        public void Audit(AuditEntry entry) => audits.Add(entry);
 
-        public void Audit(AuditEntry e) => Add("""
-            INSERT INTO marketplace.audit_log (entity_type, entity_id, action, from_status, to_status, actor_user_id, actor_role, details, created_at)
-            VALUES (@entityType, @entityId, @action, @fromStatus, @toStatus, @actorUserId, @actorRole, @details, @now)
-            """,
-            new DataParameter("entityType", e.EntityType),
-            new DataParameter("entityId", e.EntityId),
-            new DataParameter("action", e.Action),
-            new DataParameter("fromStatus", e.FromStatus, DataType.VarChar),
-            new DataParameter("toStatus", e.ToStatus, DataType.VarChar),
-            new DataParameter("actorUserId", e.ActorUserId, DataType.Int32),
-            new DataParameter("actorRole", e.ActorRole, DataType.VarChar),
-            new DataParameter("details", e.Details is null ? null : JsonSerializer.Serialize(e.Details, JsonSerializerOptions.Web), DataType.BinaryJson));
-
-        public void Mail(OutgoingMail m) => Add("""
-            INSERT INTO marketplace.email_outbox (kind, to_address, subject, text_body, html_body, created_at, available_at)
-            VALUES (@kind, @to, @subject, @text, @html, @now, @now)
-            """,
-            new DataParameter("kind", m.Kind),
-            new DataParameter("to", m.To),
-            new DataParameter("subject", m.Subject.Length > 200 ? m.Subject[..200] : m.Subject),
-            new DataParameter("text", m.TextBody),
-            new DataParameter("html", m.HtmlBody, DataType.Text));
+        public void Mail(OutgoingMail mail) => mails.Add(mail);
 
         public async Task ExecuteAsync(Db db, CancellationToken ct)
         {
-            if (next > 0)
+            FlushRows();
+            await batch.ExecuteAsync(db, ct);
+        }
+
+        private void FlushRows()
+        {
+            if (audits.Count > 0)
             {
-                await db.ExecuteAsync(sql.ToString(), ct, [.. parameters]);
+                batch.Add(Rows(
+                    "INSERT INTO marketplace.audit_log (entity_type, entity_id, action, from_status, to_status, actor_user_id, actor_role, details, created_at) VALUES ",
+                    audits, e => [Pg.P(e.EntityType), Pg.P(e.EntityId), Pg.P(e.Action), Pg.P(e.FromStatus), Pg.P(e.ToStatus), Pg.P(e.ActorUserId),
+                        Pg.P(e.ActorRole), Pg.Jsonb(e.Details is null ? null : JsonSerializer.Serialize(e.Details, JsonSerializerOptions.Web)), Pg.P(now)]));
+                audits.Clear();
             }
+            if (mails.Count > 0)
+            {
+                batch.Add(Rows(
+                    "INSERT INTO marketplace.email_outbox (kind, to_address, subject, text_body, html_body, created_at, available_at) VALUES ",
+                    mails, m => [Pg.P(m.Kind), Pg.P(m.To), Pg.P(m.Subject.Length > 200 ? m.Subject[..200] : m.Subject), Pg.P(m.TextBody),
+                        Pg.P(m.HtmlBody), Pg.P(now), Pg.P(now)]));
+                mails.Clear();
+            }
+        }
+
+        /// <summary>One INSERT of all the rows: VALUES ($1, ..., $k), ($k+1, ...), ...</summary>
+        private static PgStatement Rows<T>(string insert, List<T> rows, Func<T, Npgsql.NpgsqlParameter[]> values)
+        {
+            var sql = new StringBuilder(insert);
+            var parameters = new List<Npgsql.NpgsqlParameter>();
+            foreach (var row in rows)
+            {
+                var these = values(row);
+                sql.Append(parameters.Count == 0 ? "(" : ", (");
+                for (var i = 0; i < these.Length; i++)
+                {
+                    sql.Append(i == 0 ? "$" : ", $").Append((parameters.Count + i + 1).ToString(CultureInfo.InvariantCulture));
+                }
+                sql.Append(')');
+                parameters.AddRange(these);
+            }
+            return new PgStatement(sql.ToString(), [.. parameters]);
         }
     }
 }

@@ -18,10 +18,10 @@ internal sealed class ChargedInvoice
 
 internal static class Data
 {
-    // the webhook's hot path uses plain SQL: a few statements per event, no query translation
+    // the webhook's hot path is plain SQL with positional parameters (Pg): a few statements per event, no query translation
 
     public static async Task<bool> SeenAsync(Db db, string eventId, CancellationToken ct) =>
-        (await db.QueryToListAsync<bool>("SELECT EXISTS (SELECT 1 FROM marketplace.stripe_events WHERE id = @id)", ct, new DataParameter("id", eventId)))[0];
+        (await Pg.QueryAsync(db, "SELECT EXISTS (SELECT 1 FROM marketplace.stripe_events WHERE id = $1)", r => r.GetBoolean(0), ct, Pg.P(eventId)))[0];
 
     /// <summary>
     /// Records the event first, inside the transaction that applies it: the primary key makes a
@@ -34,47 +34,40 @@ internal static class Data
     /// committed before the lock was granted.</para>
     /// </summary>
     public static async Task<bool> TryRecordAsync(Db db, StripeEvent evt, string payload, DateTime now, string? chargeLock, string? finalOutcome, CancellationToken ct) =>
-        await db.ExecuteAsync(
+        await Pg.ExecuteAsync(db,
             """
             INSERT INTO marketplace.stripe_events (id, type, livemode, account, api_version, object_id, event_created_at, received_at, processed_at, outcome, payload)
-            SELECT @id, @type, @livemode, @account, @apiVersion, @objectId, @created, @now, CASE WHEN @outcome IS NULL THEN NULL ELSE @now END,
-                   coalesce(@outcome, 'no_change'), @payload
-              FROM (SELECT CASE WHEN @chargeLock IS NOT NULL THEN pg_advisory_xact_lock(hashtextextended(@chargeLock, 0)) END) AS charge_lock
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $9::text IS NULL THEN NULL ELSE $8 END, coalesce($9, 'no_change'), $10
+              FROM (SELECT CASE WHEN $11::text IS NOT NULL THEN pg_advisory_xact_lock(hashtextextended($11, 0)) END) AS charge_lock
             ON CONFLICT (id) DO NOTHING
             """,
             ct,
-            new DataParameter("id", evt.Id),
-            new DataParameter("type", evt.Type),
-            new DataParameter("livemode", evt.Livemode),
-            new DataParameter("account", evt.Account, DataType.VarChar),
-            new DataParameter("apiVersion", evt.ApiVersion is { Length: <= 50 } v ? v : null, DataType.VarChar),
-            new DataParameter("objectId", evt.ObjectId is { Length: <= 255 } o ? o : null, DataType.VarChar),
-            new DataParameter("created", evt.Created, DataType.DateTimeOffset),
-            new DataParameter("now", now, DataType.DateTimeOffset),
-            new DataParameter("outcome", finalOutcome, DataType.VarChar),
-            new DataParameter("chargeLock", chargeLock, DataType.VarChar),
-            new DataParameter("payload", payload, DataType.BinaryJson)) == 1;
+            Pg.P(evt.Id), Pg.P(evt.Type), Pg.P(evt.Livemode), Pg.P(evt.Account), Pg.P(evt.ApiVersion is { Length: <= 50 } v ? v : null),
+            Pg.P(evt.ObjectId is { Length: <= 255 } o ? o : null), Pg.P(evt.Created), Pg.P(now), Pg.P(finalOutcome), Pg.Jsonb(payload), Pg.P(chargeLock)) == 1;
 
     /// <summary>What applying the event did, on its row: written alone, or in the ledger's batch (<see cref="FinishStatement"/>).</summary>
-    public static Task<int> FinishAsync(Db db, string eventId, Applied applied, DateTime now, CancellationToken ct)
-    {
-        var statement = FinishStatement(eventId, applied, now);
-        return db.ExecuteAsync(statement.Sql, ct, statement.Parameters);
-    }
+    public static Task<int[]> FinishAsync(Db db, string eventId, Applied applied, DateTime now, CancellationToken ct) =>
+        new PgBatch().Add(FinishStatement(eventId, applied, now)).ExecuteAsync(db, ct);
 
-    public static LedgerStatement FinishStatement(string eventId, Applied applied, DateTime now) => new(
+    public static PgStatement FinishStatement(string eventId, Applied applied, DateTime now) => new(
         """
         UPDATE marketplace.stripe_events
-           SET outcome = @outcome, detail = @detail, invoice_id = @invoiceId, transaction_id = @transactionId, provider_id = @providerId, processed_at = @processedAt
-         WHERE id = @eventId
+           SET outcome = $1, detail = $2, invoice_id = $3, transaction_id = $4, provider_id = $5, processed_at = $6
+         WHERE id = $7
         """,
-        new DataParameter("outcome", applied.Outcome),
-        new DataParameter("detail", applied.Detail is { Length: > 1000 } d ? d[..1000] : applied.Detail, DataType.VarChar),
-        new DataParameter("invoiceId", applied.InvoiceId, DataType.Int32),
-        new DataParameter("transactionId", applied.TransactionId, DataType.Int64),
-        new DataParameter("providerId", applied.ProviderId, DataType.Int32),
-        new DataParameter("processedAt", now, DataType.DateTimeOffset),
-        new DataParameter("eventId", eventId));
+        Pg.P(applied.Outcome), Pg.P(applied.Detail is { Length: > 1000 } d ? d[..1000] : applied.Detail), Pg.P(applied.InvoiceId),
+        Pg.P(applied.TransactionId), Pg.P(applied.ProviderId), Pg.P(now), Pg.P(eventId));
+
+    /// <summary>The refund events of a charge kept (deferred) until its payment was recorded: applied now, in the refund's batch.</summary>
+    public static PgStatement DeferredAppliedStatement(string chargeId, int invoiceId, long transactionId, RefundOutcome outcome, DateTime now) => new(
+        """
+        UPDATE marketplace.stripe_events
+           SET outcome = $1, detail = $2, invoice_id = $3, transaction_id = $4, processed_at = $5
+         WHERE object_id = $6 AND type = 'charge.refunded' AND outcome = 'deferred'
+        """,
+        Pg.P(outcome == RefundOutcome.ExceedsPayment ? Outcomes.AmountMismatch : Outcomes.Applied),
+        Pg.P(outcome == RefundOutcome.ExceedsPayment ? "amount_refunded exceeds the payment recorded since" : "applied once the payment was recorded"),
+        Pg.P(invoiceId), Pg.P(transactionId), Pg.P(now), Pg.P(chargeId));
 
     public static Task<InvoiceRow?> InvoiceAsync(Db db, long invoiceId, CancellationToken ct) =>
         invoiceId > int.MaxValue ? Task.FromResult<InvoiceRow?>(null) : db.Invoices.FirstOrDefaultAsync(i => i.Id == (int)invoiceId, ct);
@@ -91,16 +84,6 @@ internal static class Data
             ct,
             new DataParameter("chargeId", chargeId, DataType.VarChar),
             new DataParameter("paymentIntentId", paymentIntentId, DataType.VarChar))).FirstOrDefault();
-
-    public static Task<int> MarkDeferredAppliedAsync(Db db, string chargeId, int invoiceId, long transactionId, DateTime now, CancellationToken ct) =>
-        db.StripeEvents
-            .Where(e => e.ObjectId == chargeId && e.Type == "charge.refunded" && e.Outcome == Outcomes.Deferred)
-            .Set(e => e.Outcome, Outcomes.Applied)
-            .Set(e => e.Detail, "applied once the payment was recorded")
-            .Set(e => e.InvoiceId, invoiceId)
-            .Set(e => e.TransactionId, transactionId)
-            .Set(e => e.ProcessedAt, now)
-            .UpdateAsync(ct);
 
     /// <summary>Marks the invoice's session as no longer usable, so the next pay creates a new one.</summary>
     public static Task<int> CloseSessionAsync(Db db, int invoiceId, string sessionId, DateTime at, CancellationToken ct) =>

@@ -100,8 +100,8 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
         if (result.DeferredRefundedCents is { } refunded && charge?.ChargeId is { } chargeId)
         {
             // a refund whose event came before this payment's is applied now that the payment is recorded
-            await Ledger.ApplyRefundAsync(db, clock, options, BookingRef.Transaction(transactionId), refunded, null, null, "system", ct);
-            await Data.MarkDeferredAppliedAsync(db, chargeId, (int)invoiceId, transactionId, now, ct);
+            await Ledger.ApplyRefundAsync(db, clock, options, BookingRef.Transaction(transactionId), refunded, null, null, "system", ct,
+                alsoWrite: (outcome, _) => Data.DeferredAppliedStatement(chargeId, (int)invoiceId, transactionId, outcome, now));
         }
         return applied! with { Recorded = true };
     }

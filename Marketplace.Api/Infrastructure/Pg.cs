@@ -1,0 +1,95 @@
+using Marketplace.Api.Data;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Marketplace.Api.Infrastructure;
+
+/// <summary>
+/// Plain SQL on a <see cref="Db"/>'s connection (and inside its transaction), with positional
+/// parameters (<c>$1</c>, <c>$2</c>, ...). For the hot paths only (the Stripe webhook and the
+/// ledger): Npgsql sends the text as it is, with no parameter names to find and rewrite; each
+/// statement's text is constant, so auto-prepare (<c>Max Auto Prepare</c>) keeps it prepared per
+/// connection; and a <see cref="PgBatch"/> sends several statements in one round trip.
+/// Everything else goes through linq2db.
+/// </summary>
+public static class Pg
+{
+    /// <summary>A parameter typed by <typeparamref name="T"/>, so a null still has its type (a string is text, a DateTime of kind Utc timestamptz).</summary>
+    public static NpgsqlParameter P<T>(T value) => new NpgsqlParameter<T> { TypedValue = value };
+
+    public static NpgsqlParameter Jsonb(string? json) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = json is null ? DBNull.Value : json };
+
+    public static async Task<NpgsqlConnection> ConnectionAsync(Db db, CancellationToken ct) =>
+        (NpgsqlConnection)await db.OpenDbConnectionAsync(ct);
+
+    public static async Task<int> ExecuteAsync(Db db, string sql, CancellationToken ct, params NpgsqlParameter[] parameters)
+    {
+        await using var command = await CommandAsync(db, sql, parameters, ct);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The rows of a query, each read by <paramref name="read"/> (by ordinal).</summary>
+    public static async Task<List<T>> QueryAsync<T>(Db db, string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params NpgsqlParameter[] parameters)
+    {
+        await using var command = await CommandAsync(db, sql, parameters, ct);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(read(reader));
+        }
+        return rows;
+    }
+
+    private static async Task<NpgsqlCommand> CommandAsync(Db db, string sql, NpgsqlParameter[] parameters, CancellationToken ct)
+    {
+        var command = new NpgsqlCommand(sql, await ConnectionAsync(db, ct));
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    public static T? Get<T>(this NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? default : reader.GetFieldValue<T>(ordinal);
+}
+
+/// <summary>A statement with positional parameters, for a <see cref="PgBatch"/>.</summary>
+public sealed record PgStatement(string Sql, params NpgsqlParameter[] Parameters);
+
+/// <summary>Statements sent in one round trip; PostgreSQL runs them in order, inside the connection's transaction.</summary>
+public sealed class PgBatch
+{
+    private readonly List<PgStatement> statements = [];
+
+    public int Count => statements.Count;
+
+    public PgBatch Add(PgStatement statement)
+    {
+        statements.Add(statement);
+        return this;
+    }
+
+    public PgBatch Add(string sql, params NpgsqlParameter[] parameters) => Add(new PgStatement(sql, parameters));
+
+    /// <summary>Runs the statements; returns the rows each one affected, in order.</summary>
+    public async Task<int[]> ExecuteAsync(Db db, CancellationToken ct)
+    {
+        if (statements.Count == 0)
+        {
+            return [];
+        }
+        await using var batch = new NpgsqlBatch(await Pg.ConnectionAsync(db, ct));
+        foreach (var statement in statements)
+        {
+            var command = new NpgsqlBatchCommand(statement.Sql);
+            command.Parameters.AddRange(statement.Parameters);
+            batch.BatchCommands.Add(command);
+        }
+        await batch.ExecuteNonQueryAsync(ct);
+        var affected = new int[statements.Count];
+        for (var i = 0; i < affected.Length; i++)
+        {
+            affected[i] = batch.BatchCommands[i].RecordsAffected;
+        }
+        return affected;
+    }
+}
