@@ -1,6 +1,5 @@
 using LinqToDB;
 using LinqToDB.Async;
-using LinqToDB.DataProvider.PostgreSQL;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Marketplace.Api.Data;
@@ -91,19 +90,14 @@ internal sealed class OutboxDispatcher(
     {
         using var db = new Db(dataOptions);
         await using var transaction = await db.BeginTransactionAsync(ct);
-        var now = clock.GetUtcNow().UtcDateTime;
-        var batch = await db.Outbox
-            .Where(m => m.SentAt == null && m.FailedAt == null && m.AvailableAt <= now)
-            .OrderBy(m => m.AvailableAt).ThenBy(m => m.Id)
-            .Take(options.Smtp.BatchSize)
-            .AsPostgreSQL().ForUpdateSkipLockedHint()
-            .ToListAsync(ct);
+        var batch = await Pg.QueryAsync(db, ClaimSql, ReadMail, ct, Pg.P(clock.GetUtcNow().UtcDateTime), Pg.P(options.Smtp.BatchSize));
         if (batch.Count == 0)
         {
             return (0, 0);
         }
 
-        var sent = 0;
+        var sentIds = new List<long>(batch.Count);
+        var sentAt = new List<DateTime>(batch.Count);
         await using (var transport = Transport())
         {
             foreach (var mail in batch)
@@ -111,12 +105,8 @@ internal sealed class OutboxDispatcher(
                 try
                 {
                     await transport.SendAsync(Message(mail), ct);
-                    await db.Outbox.Where(m => m.Id == mail.Id)
-                        .Set(m => m.SentAt, clock.GetUtcNow().UtcDateTime)
-                        .Set(m => m.Attempts, m => m.Attempts + 1)
-                        .Set(m => m.LastError, (string?)null)
-                        .UpdateAsync(ct);
-                    sent++;
+                    sentIds.Add(mail.Id);
+                    sentAt.Add(clock.GetUtcNow().UtcDateTime);
                     logger.LogInformation("E-mail {MailId} ({Kind}) sent", mail.Id, mail.Kind);
                 }
                 catch (Exception ex)
@@ -125,9 +115,41 @@ internal sealed class OutboxDispatcher(
                 }
             }
         }
+        if (sentIds.Count > 0)
+        {
+            // every sent mail of the batch marked in one statement, committed with the claim
+            await Pg.ExecuteAsync(db, """
+                UPDATE marketplace.email_outbox m SET sent_at = s.sent_at, attempts = m.attempts + 1, last_error = NULL
+                  FROM unnest($1::bigint[], $2::timestamptz[]) AS s (id, sent_at)
+                 WHERE m.id = s.id
+                """, ct, Pg.P(sentIds.ToArray()), Pg.P(sentAt.ToArray()));
+        }
         await transaction.CommitAsync(ct);
-        return (batch.Count, sent);
+        return (batch.Count, sentIds.Count);
     }
+
+    /// <summary>Due mails, oldest first, locked; rows another instance holds are skipped (ix_email_outbox_pending).</summary>
+    private const string ClaimSql = """
+        SELECT id, kind, to_address, subject, text_body, html_body, created_at, available_at, attempts
+          FROM marketplace.email_outbox
+         WHERE sent_at IS NULL AND failed_at IS NULL AND available_at <= $1
+         ORDER BY available_at, id
+         LIMIT $2
+           FOR UPDATE SKIP LOCKED
+        """;
+
+    private static OutboxMailRow ReadMail(Npgsql.NpgsqlDataReader r) => new()
+    {
+        Id = r.GetInt64(0),
+        Kind = r.GetString(1),
+        ToAddress = r.GetString(2),
+        Subject = r.GetString(3),
+        TextBody = r.GetString(4),
+        HtmlBody = r.Get<string>(5),
+        CreatedAt = r.GetFieldValue<DateTime>(6),
+        AvailableAt = r.GetFieldValue<DateTime>(7),
+        Attempts = r.GetInt32(8),
+    };
 
     private async Task RecordFailureAsync(Db db, OutboxMailRow mail, Exception ex, CancellationToken ct)
     {
