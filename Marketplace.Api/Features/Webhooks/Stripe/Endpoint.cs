@@ -62,15 +62,23 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var handled = Events.IsHandled(evt.Type);
+        var payload = System.Text.Encoding.UTF8.GetString(body);
+        if (!Events.IsHandled(evt.Type))
+        {
+            // nothing to apply: recording the event (outcome ignored) is the whole of the work, one statement
+            var recorded = await Data.TryRecordAsync(db, evt, payload, now, null, Outcomes.Ignored, ct);
+            await Send.OkAsync(new Response(true, !recorded, recorded ? Outcomes.Ignored : Outcomes.NoChange), ct);
+            return;
+        }
+
         await using var tx = await db.BeginTransactionAsync(ct);
-        if (!await Data.TryRecordAsync(db, evt, System.Text.Encoding.UTF8.GetString(body), now, Events.ChargeLock(evt, charge), handled ? null : Outcomes.Ignored, ct))
+        if (!await Data.TryRecordAsync(db, evt, payload, now, Events.ChargeLock(evt, charge), null, ct))
         {
             await Send.OkAsync(new Response(true, true, Outcomes.NoChange), ct);
             return;
         }
-        var applied = handled ? await new Events(db, clock, options).ApplyAsync(evt, charge, ct) : new Applied(Outcomes.Ignored);
-        if (handled && !applied.Recorded)
+        var applied = await new Events(db, clock, options).ApplyAsync(evt, charge, ct);
+        if (!applied.Recorded)
         {
             await Data.FinishAsync(db, evt.Id, applied, now, ct);
         }

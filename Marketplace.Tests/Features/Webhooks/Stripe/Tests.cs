@@ -140,6 +140,10 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
             var provider = await db.Providers.FirstAsync(p => p.Id == booking.Provider.Id);
             Assert.Equal((5000L, 4500L), (provider.TotalRevenueCents, provider.LifetimePayoutCents)); // 5000 kept, fee 800-300
             Assert.False(await db.StripeEvents.AnyAsync(e => e.ObjectId == payment.ChargeId && e.Outcome == "deferred"));
+            var kept = await db.StripeEvents.SingleAsync(e => e.ObjectId == payment.ChargeId && e.Type == "charge.refunded");
+            Assert.Equal(("applied", "applied once the payment was recorded", (int?)booking.InvoiceId, (long?)booking.TransactionId),
+                (kept.Outcome, kept.Detail, kept.InvoiceId, kept.TransactionId));
+            Assert.Equal(1, await db.AuditLog.CountAsync(a => a.EntityType == "invoice" && a.EntityId == booking.InvoiceId && a.Action == "partially_refunded"));
         }
     }
 
@@ -296,6 +300,12 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         var row = await db.StripeEvents.FirstAsync(e => e.Id == Id(payload));
         Assert.Equal(("customer.created", "ignored", "2026-10-28.endive", false), (row.Type, row.Outcome, row.ApiVersion, row.Livemode));
         Assert.Contains("\"customer.created\"", row.Payload, StringComparison.Ordinal);
+        Assert.NotNull(row.ProcessedAt);
+
+        // a re-delivery is answered as a duplicate and records nothing more
+        var again = await (await app.PostWebhookAsync(payload)).AssertJson(HttpStatusCode.OK);
+        Assert.Equal((true, "no_change"), (again.GetProperty("duplicate").GetBoolean(), again.GetProperty("outcome").GetString()));
+        Assert.Equal(1, await db.StripeEvents.CountAsync(e => e.Id == Id(payload)));
     }
 
     [Fact]
