@@ -228,6 +228,11 @@ public sealed class Idempotency(Db db, TimeProvider clock, IOptions<Microsoft.As
 
 internal static class IdempotencyRegistration
 {
-    public static IServiceCollection AddMarketplaceIdempotency(this IServiceCollection services) =>
+    public static IServiceCollection AddMarketplaceIdempotency(this IServiceCollection services)
+    {
         services.AddScoped<Idempotency>();
+        services.AddSingleton<IdempotencyKeyPurger>();
+        services.AddHostedService(sp => sp.GetRequiredService<IdempotencyKeyPurger>());
+        return services;
+    }
 }

@@ -22,6 +22,7 @@ public sealed class MarketplaceOptions
     public FeeOptions Fees { get; set; } = new();
     public DatabaseOptions Database { get; set; } = new();
     public RateLimitingOptions RateLimiting { get; set; } = new();
+    public IdempotencyOptions Idempotency { get; set; } = new();
 
     public sealed class AuthOptions
     {
@@ -65,6 +66,12 @@ public sealed class MarketplaceOptions
     public sealed class DatabaseOptions
     {
         public bool MigrateOnStartup { get; set; }
+    }
+
+    public sealed class IdempotencyOptions
+    {
+        /// <summary>How long an Idempotency-Key's stored answer is kept; older rows are purged hourly.</summary>
+        public int RetentionHours { get; set; } = 24;
     }
 
     public sealed class RateLimitingOptions
@@ -138,6 +145,10 @@ internal sealed class MarketplaceOptionsValidator(IHostEnvironment environment) 
         if (o.RateLimiting.AuthPerMinute < 1 || o.RateLimiting.MessagesPerMinute < 1)
         {
             errors.Add("Marketplace:RateLimiting limits must be at least 1 per minute.");
+        }
+        if (o.Idempotency.RetentionHours is < 1 or > 8760)
+        {
+            errors.Add("Marketplace:Idempotency:RetentionHours must be between 1 and 8760.");
         }
         foreach (var proxy in o.KnownProxies)
         {

@@ -12,6 +12,7 @@ public sealed class ConfigurationTests(AppFixture app) : IClassFixture<AppFixtur
     [InlineData("Marketplace:Currency", "US Dollar", "Marketplace:Currency")]
     [InlineData("Marketplace:Stripe:ApiBase", "::nope", "Marketplace:Stripe:ApiBase")]
     [InlineData("Marketplace:KnownProxies:0", "proxy.example", "Marketplace:KnownProxies")]
+    [InlineData("Marketplace:Idempotency:RetentionHours", "0", "Marketplace:Idempotency:RetentionHours")]
     [InlineData("ConnectionStrings:Marketplace", "", "ConnectionStrings:Marketplace")]
     public void A_bad_value_stops_start_up_naming_the_key(string key, string value, string named)
     {

@@ -1,7 +1,10 @@
 using LinqToDB;
 using LinqToDB.Async;
+using LinqToDB.Data;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Marketplace.Tests.Platform;
@@ -93,5 +96,27 @@ public sealed class IdempotencyTests(AppFixture app) : IClassFixture<AppFixture>
         var problem = await Assert.ThrowsAsync<ApiProblem>(() =>
             New(db).RunAsync(key, "test", 1, new Body(1, "a"), _ => Task.FromResult((200, new Body(1, "a"))), CancellationToken.None));
         Assert.Equal((400, "invalid_idempotency_key"), (problem.Status, problem.Code));
+    }
+
+    [Fact]
+    public async Task Keys_older_than_the_retention_are_purged_in_batches_and_recent_ones_kept()
+    {
+        var user = await app.CreateAsync();
+        using var db = app.Db();
+        // 2,500 past the default 24 h (every other one abandoned: never completed), 3 still within it
+        await db.ExecuteAsync($$"""
+            INSERT INTO marketplace.idempotency_keys (user_id, route, idempotency_key, request_hash, response_status, response_body, created_at, completed_at)
+            SELECT {{user.Id}}, 'test', 'old-' || g, 'h', CASE WHEN g % 2 = 0 THEN 201 END, CASE WHEN g % 2 = 0 THEN '{}' END,
+                   now() - interval '25 hours', CASE WHEN g % 2 = 0 THEN now() - interval '25 hours' END
+              FROM generate_series(1, 2500) g;
+            INSERT INTO marketplace.idempotency_keys (user_id, route, idempotency_key, request_hash, created_at)
+            SELECT {{user.Id}}, 'test', 'recent-' || g, 'h', now() - interval '23 hours' FROM generate_series(1, 3) g;
+            """);
+        var purger = new IdempotencyKeyPurger(app.Factory.Services.GetRequiredService<DataOptions<Marketplace.Api.Data.Db>>(), new MarketplaceOptions(),
+            TimeProvider.System, NullLogger<IdempotencyKeyPurger>.Instance);
+
+        Assert.True(await purger.PurgeAsync(CancellationToken.None) >= 2500); // other test classes' rows are all recent
+        var left = await db.IdempotencyKeys.Where(k => k.UserId == user.Id).Select(k => k.Key).ToListAsync();
+        Assert.Equal(["recent-1", "recent-2", "recent-3"], left.Order());
     }
 }

@@ -1,0 +1,73 @@
+using LinqToDB;
+using Marketplace.Api.Data;
+
+namespace Marketplace.Api.Infrastructure;
+
+/// <summary>
+/// Deletes Idempotency-Key rows older than Marketplace:Idempotency:RetentionHours (default 24), in
+/// batches: first ten minutes after start-up (not at once: a fresh instance has other work, and
+/// short-lived hosts such as the tests' never purge), then every hour. A client retries within
+/// minutes; after the retention the same key simply runs as a new request. Several API instances
+/// may run this at once: rows another one is deleting are skipped (SKIP LOCKED), never waited for.
+/// </summary>
+internal sealed class IdempotencyKeyPurger(DataOptions<Db> dataOptions, MarketplaceOptions options, TimeProvider clock, ILogger<IdempotencyKeyPurger> logger)
+    : BackgroundService
+{
+    private static readonly TimeSpan FirstRun = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+    private const int BatchSize = 1000;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var wait = FirstRun;
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(wait, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            wait = Interval;
+            try
+            {
+                var deleted = await PurgeAsync(stoppingToken);
+                if (deleted > 0)
+                {
+                    logger.LogInformation("Purged {Count} idempotency keys older than {Hours} h", deleted, options.Idempotency.RetentionHours);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // the database is down or not migrated yet: the next round tries again
+                logger.LogError(ex, "Purging idempotency keys failed; next try in {Interval}", Interval);
+            }
+        }
+    }
+
+    /// <summary>Deletes every row past the retention, batch by batch; returns how many.</summary>
+    public async Task<int> PurgeAsync(CancellationToken ct)
+    {
+        var cutoff = clock.GetUtcNow().UtcDateTime - TimeSpan.FromHours(options.Idempotency.RetentionHours);
+        using var db = new Db(dataOptions);
+        var total = 0;
+        int deleted;
+        do
+        {
+            // each batch commits on its own (autocommit): no long transaction, no lock held between batches
+            deleted = await Pg.ExecuteAsync(db, """
+                DELETE FROM marketplace.idempotency_keys
+                 WHERE id IN (SELECT id FROM marketplace.idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+                """, ct, Pg.P(cutoff), Pg.P(BatchSize));
+            total += deleted;
+        }
+        while (deleted == BatchSize && !ct.IsCancellationRequested);
+        return total;
+    }
+}
