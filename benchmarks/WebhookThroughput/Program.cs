@@ -60,7 +60,8 @@ try
     var dbCpu = (await Cpu.BackendsAsync(cs, dbName)).Sum(pid => Cpu.Seconds([pid]) - dbCpuBefore.GetValueOrDefault(pid));
     Console.WriteLine();
     Console.WriteLine($"throughput: {result.EventsPerSecond:0} events/s ({deliveries.Count} deliveries in {result.Elapsed.TotalSeconds:0.00} s)");
-    Console.WriteLine($"latency: p50 {result.P(50):0.0} ms, p99 {result.P(99):0.0} ms, max {result.P(100):0.0} ms");
+    Console.WriteLine($"latency: p50 {result.P(50):0.0} ms, p99 {result.P(99):0.0} ms, max {result.P(100):0.0} ms; over 200 ms: "
+        + $"{result.LatenciesMs.Count(l => l > 200)} deliveries, slowest {string.Join(", ", result.Slowest.Select(s => $"{s.EventId} at {s.AtSeconds:0.0} s: {s.Ms:0} ms"))}");
     Console.WriteLine($"cpu per delivery: API {apiCpu * 1000 / deliveries.Count:0.00} ms, PostgreSQL backends {dbCpu * 1000 / deliveries.Count:0.00} ms "
         + $"(machine: {Environment.ProcessorCount} cores, load average before the run {loadBefore})");
     Console.WriteLine($"responses: {string.Join(", ", result.Statuses.OrderBy(s => s.Key).Select(s => $"{s.Key} x{s.Value}"))}; duplicates answered: {result.Duplicates}");
@@ -463,7 +464,8 @@ internal static class Events
     }
 }
 
-internal sealed record ReplayResult(TimeSpan Elapsed, double EventsPerSecond, double[] LatenciesMs, Dictionary<int, int> Statuses, int Duplicates)
+internal sealed record ReplayResult(TimeSpan Elapsed, double EventsPerSecond, double[] LatenciesMs, Dictionary<int, int> Statuses, int Duplicates,
+    List<(string EventId, double AtSeconds, double Ms)> Slowest)
 {
     public double P(int percentile) =>
         LatenciesMs.Length == 0 ? 0 : LatenciesMs[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * LatenciesMs.Length) - 1, 0, LatenciesMs.Length - 1)];
@@ -475,6 +477,7 @@ internal static class Replay
     {
         var queue = new ConcurrentQueue<Delivery>(deliveries);
         var latencies = new ConcurrentBag<double>();
+        var timed = new ConcurrentBag<(string, double, double)>();
         var statuses = new ConcurrentDictionary<int, int>();
         var duplicates = 0;
         var clock = Stopwatch.StartNew();
@@ -484,7 +487,12 @@ internal static class Replay
             {
                 var started = Stopwatch.GetTimestamp();
                 var (status, body) = await SendAsync(http, delivery);
-                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                latencies.Add(ms);
+                if (ms > 200)
+                {
+                    timed.Add((delivery.EventId, clock.Elapsed.TotalSeconds - ms / 1000, ms));
+                }
                 statuses.AddOrUpdate(status, 1, (_, c) => c + 1);
                 if (body.Contains("\"duplicate\":true", StringComparison.Ordinal))
                 {
@@ -494,7 +502,8 @@ internal static class Replay
         })));
         clock.Stop();
         var sorted = latencies.Order().ToArray();
-        return new ReplayResult(clock.Elapsed, deliveries.Count / clock.Elapsed.TotalSeconds, sorted, new Dictionary<int, int>(statuses), duplicates);
+        return new ReplayResult(clock.Elapsed, deliveries.Count / clock.Elapsed.TotalSeconds, sorted, new Dictionary<int, int>(statuses), duplicates,
+            [.. timed.OrderByDescending(t => t.Item3).Take(5)]);
     }
 
     private static async Task<(int, string)> SendAsync(HttpClient http, Delivery delivery)
