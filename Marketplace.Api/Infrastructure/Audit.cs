@@ -1,5 +1,4 @@
 using System.Text.Json;
-using LinqToDB;
 using Marketplace.Api.Data;
 
 namespace Marketplace.Api.Infrastructure;
@@ -25,17 +24,12 @@ public sealed record AuditEntry(
 /// </summary>
 public static class Audit
 {
-    public static Task WriteAsync(Db db, TimeProvider clock, AuditEntry entry, CancellationToken ct) =>
-        db.InsertAsync(new AuditLogRow
-        {
-            EntityType = entry.EntityType,
-            EntityId = entry.EntityId,
-            Action = entry.Action,
-            FromStatus = entry.FromStatus,
-            ToStatus = entry.ToStatus,
-            ActorUserId = entry.ActorUserId,
-            ActorRole = entry.ActorRole,
-            Details = entry.Details is null ? null : JsonSerializer.Serialize(entry.Details, JsonSerializerOptions.Web),
-            CreatedAt = clock.GetUtcNow().UtcDateTime,
-        }, token: ct);
+    public static async Task WriteAsync(Db db, TimeProvider clock, AuditEntry entry, CancellationToken ct) =>
+        await new PgBatch().Add(Insert([entry], clock.GetUtcNow().UtcDateTime)).ExecuteAsync(db, ct);
+
+    /// <summary>The INSERT of these entries (one statement), for a caller writing them in its own batch.</summary>
+    public static PgStatement Insert(IEnumerable<AuditEntry> entries, DateTime at) => Pg.InsertRows(
+        "INSERT INTO marketplace.audit_log (entity_type, entity_id, action, from_status, to_status, actor_user_id, actor_role, details, created_at)",
+        entries, e => [Pg.P(e.EntityType), Pg.P(e.EntityId), Pg.P(e.Action), Pg.P(e.FromStatus), Pg.P(e.ToStatus), Pg.P(e.ActorUserId), Pg.P(e.ActorRole),
+            Pg.Jsonb(e.Details is null ? null : JsonSerializer.Serialize(e.Details, JsonSerializerOptions.Web)), Pg.P(at)]);
 }

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure.Email;
 
@@ -323,8 +320,8 @@ public static class Ledger
 
     /// <summary>
     /// The writes of one ledger operation, sent in one round trip (PostgreSQL runs them in order,
-    /// inside the caller's transaction). Audit rows and mails are the rows <see cref="Audit.WriteAsync"/>
-    /// and <see cref="Outbox.EnqueueAsync"/> write; the ones added in a row become one multi-row INSERT.
+    /// inside the caller's transaction). Audit rows and mails added in a row become one INSERT each
+    /// (<see cref="Infrastructure.Audit.Insert"/>, <see cref="Outbox.Insert"/>).
     /// </summary>
     private sealed class WriteBatch(DateTime now)
     {
@@ -354,39 +351,14 @@ public static class Ledger
         {
             if (audits.Count > 0)
             {
-                batch.Add(Rows(
-                    "INSERT INTO marketplace.audit_log (entity_type, entity_id, action, from_status, to_status, actor_user_id, actor_role, details, created_at) VALUES ",
-                    audits, e => [Pg.P(e.EntityType), Pg.P(e.EntityId), Pg.P(e.Action), Pg.P(e.FromStatus), Pg.P(e.ToStatus), Pg.P(e.ActorUserId),
-                        Pg.P(e.ActorRole), Pg.Jsonb(e.Details is null ? null : JsonSerializer.Serialize(e.Details, JsonSerializerOptions.Web)), Pg.P(now)]));
+                batch.Add(Infrastructure.Audit.Insert(audits, now));
                 audits.Clear();
             }
             if (mails.Count > 0)
             {
-                batch.Add(Rows(
-                    "INSERT INTO marketplace.email_outbox (kind, to_address, subject, text_body, html_body, created_at, available_at) VALUES ",
-                    mails, m => [Pg.P(m.Kind), Pg.P(m.To), Pg.P(m.Subject.Length > 200 ? m.Subject[..200] : m.Subject), Pg.P(m.TextBody),
-                        Pg.P(m.HtmlBody), Pg.P(now), Pg.P(now)]));
+                batch.Add(Outbox.Insert(mails, now));
                 mails.Clear();
             }
-        }
-
-        /// <summary>One INSERT of all the rows: VALUES ($1, ..., $k), ($k+1, ...), ...</summary>
-        private static PgStatement Rows<T>(string insert, List<T> rows, Func<T, Npgsql.NpgsqlParameter[]> values)
-        {
-            var sql = new StringBuilder(insert);
-            var parameters = new List<Npgsql.NpgsqlParameter>();
-            foreach (var row in rows)
-            {
-                var these = values(row);
-                sql.Append(parameters.Count == 0 ? "(" : ", (");
-                for (var i = 0; i < these.Length; i++)
-                {
-                    sql.Append(i == 0 ? "$" : ", $").Append((parameters.Count + i + 1).ToString(CultureInfo.InvariantCulture));
-                }
-                sql.Append(')');
-                parameters.AddRange(these);
-            }
-            return new PgStatement(sql.ToString(), [.. parameters]);
         }
     }
 }

@@ -49,6 +49,25 @@ public static class Pg
         return command;
     }
 
+    /// <summary>One INSERT of every row: <paramref name="insert"/> followed by ($1, ..., $k), ($k+1, ...), ...</summary>
+    public static PgStatement InsertRows<T>(string insert, IEnumerable<T> rows, Func<T, NpgsqlParameter[]> values)
+    {
+        var sql = new System.Text.StringBuilder(insert).Append(" VALUES ");
+        var parameters = new List<NpgsqlParameter>();
+        foreach (var row in rows)
+        {
+            var these = values(row);
+            sql.Append(parameters.Count == 0 ? "(" : ", (");
+            for (var i = 0; i < these.Length; i++)
+            {
+                sql.Append(i == 0 ? "$" : ", $").Append((parameters.Count + i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            sql.Append(')');
+            parameters.AddRange(these);
+        }
+        return new PgStatement(sql.ToString(), [.. parameters]);
+    }
+
     public static T? Get<T>(this NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? default : reader.GetFieldValue<T>(ordinal);
 }
 

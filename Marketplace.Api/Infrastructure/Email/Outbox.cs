@@ -1,4 +1,3 @@
-using LinqToDB;
 using Marketplace.Api.Data;
 
 namespace Marketplace.Api.Infrastructure.Email;
@@ -14,18 +13,12 @@ public sealed record OutgoingMail(string Kind, string To, string Subject, string
 /// </summary>
 public static class Outbox
 {
-    public static Task EnqueueAsync(Db db, TimeProvider clock, OutgoingMail mail, CancellationToken ct)
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        return db.InsertAsync(new OutboxMailRow
-        {
-            Kind = mail.Kind,
-            ToAddress = mail.To,
-            Subject = mail.Subject.Length > 200 ? mail.Subject[..200] : mail.Subject,
-            TextBody = mail.TextBody,
-            HtmlBody = mail.HtmlBody,
-            CreatedAt = now,
-            AvailableAt = now,
-        }, token: ct);
-    }
+    public static async Task EnqueueAsync(Db db, TimeProvider clock, OutgoingMail mail, CancellationToken ct) =>
+        await new PgBatch().Add(Insert([mail], clock.GetUtcNow().UtcDateTime)).ExecuteAsync(db, ct);
+
+    /// <summary>The INSERT of these mails (one statement, due at once), for a caller writing them in its own batch.</summary>
+    public static PgStatement Insert(IEnumerable<OutgoingMail> mails, DateTime at) => Pg.InsertRows(
+        "INSERT INTO marketplace.email_outbox (kind, to_address, subject, text_body, html_body, created_at, available_at)",
+        mails, m => [Pg.P(m.Kind), Pg.P(m.To), Pg.P(m.Subject.Length > 200 ? m.Subject[..200] : m.Subject), Pg.P(m.TextBody), Pg.P(m.HtmlBody),
+            Pg.P(at), Pg.P(at)]);
 }
