@@ -25,7 +25,7 @@ public sealed record AuditEntry(
 public static class Audit
 {
     public static async Task WriteAsync(Db db, TimeProvider clock, AuditEntry entry, CancellationToken ct) =>
-        await new PgBatch().Add(Insert([entry], clock.GetUtcNow().UtcDateTime)).ExecuteAsync(db, ct);
+        await Pg.ExecuteAsync(db, Insert([entry], clock.GetUtcNow().UtcDateTime), ct);
 
     /// <summary>The INSERT of these entries (one statement), for a caller writing them in its own batch.</summary>
     public static PgStatement Insert(IEnumerable<AuditEntry> entries, DateTime at) => Pg.InsertRows(

@@ -166,7 +166,7 @@ public static class Ledger
         {
             if (alsoWrite?.Invoke(PaymentOutcome.Unmatched) is { } statement)
             {
-                await new PgBatch().Add(statement).ExecuteAsync(db, ct);
+                await Pg.ExecuteAsync(db, statement, ct);
             }
             return new PaymentResult(PaymentOutcome.Unmatched, null);
         }
@@ -274,7 +274,7 @@ public static class Ledger
         {
             if (alsoWrite?.Invoke(outcome, b) is { } statement)
             {
-                await new PgBatch().Add(statement).ExecuteAsync(db, ct);
+                await Pg.ExecuteAsync(db, statement, ct);
             }
             return outcome;
         }

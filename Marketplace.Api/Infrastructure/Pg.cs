@@ -6,11 +6,12 @@ namespace Marketplace.Api.Infrastructure;
 
 /// <summary>
 /// Plain SQL on a <see cref="Db"/>'s connection (and inside its transaction), with positional
-/// parameters (<c>$1</c>, <c>$2</c>, ...). For the hot paths only (the Stripe webhook and the
-/// ledger): Npgsql sends the text as it is, with no parameter names to find and rewrite; each
-/// statement's text is constant, so auto-prepare (<c>Max Auto Prepare</c>) keeps it prepared per
-/// connection; and a <see cref="PgBatch"/> sends several statements in one round trip.
-/// Everything else goes through linq2db.
+/// parameters (<c>$1</c>, <c>$2</c>, ...), for the statements on the Stripe webhook's hot path: the
+/// webhook's own, the ledger's, the audit and outbox rows they write, and the outbox dispatcher's.
+/// Npgsql sends the text as it is, with no parameter names to find and rewrite; each statement's
+/// text is constant, so auto-prepare (<c>Max Auto Prepare</c>) keeps it prepared per connection;
+/// and a <see cref="PgBatch"/> sends several statements in one round trip
+/// (benchmarks/WebhookThroughput measured the difference). Queries a slice composes go through linq2db.
 /// </summary>
 public static class Pg
 {
@@ -22,6 +23,9 @@ public static class Pg
 
     public static async Task<NpgsqlConnection> ConnectionAsync(Db db, CancellationToken ct) =>
         (NpgsqlConnection)await db.OpenDbConnectionAsync(ct);
+
+    public static Task<int> ExecuteAsync(Db db, PgStatement statement, CancellationToken ct) =>
+        ExecuteAsync(db, statement.Sql, ct, statement.Parameters);
 
     public static async Task<int> ExecuteAsync(Db db, string sql, CancellationToken ct, params NpgsqlParameter[] parameters)
     {
@@ -78,8 +82,6 @@ public sealed record PgStatement(string Sql, params NpgsqlParameter[] Parameters
 public sealed class PgBatch
 {
     private readonly List<PgStatement> statements = [];
-
-    public int Count => statements.Count;
 
     public PgBatch Add(PgStatement statement)
     {

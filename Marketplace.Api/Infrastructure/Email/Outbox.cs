@@ -14,7 +14,7 @@ public sealed record OutgoingMail(string Kind, string To, string Subject, string
 public static class Outbox
 {
     public static async Task EnqueueAsync(Db db, TimeProvider clock, OutgoingMail mail, CancellationToken ct) =>
-        await new PgBatch().Add(Insert([mail], clock.GetUtcNow().UtcDateTime)).ExecuteAsync(db, ct);
+        await Pg.ExecuteAsync(db, Insert([mail], clock.GetUtcNow().UtcDateTime), ct);
 
     /// <summary>The INSERT of these mails (one statement, due at once), for a caller writing them in its own batch.</summary>
     public static PgStatement Insert(IEnumerable<OutgoingMail> mails, DateTime at) => Pg.InsertRows(

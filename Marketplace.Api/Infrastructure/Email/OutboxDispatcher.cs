@@ -117,7 +117,7 @@ internal sealed class OutboxDispatcher(
         }
         if (sentIds.Count > 0)
         {
-            // every sent mail of the batch marked in one statement, committed with the claim
+            // committed with the claim: if the instance dies before the commit these mails are due again (same Message-ID)
             await Pg.ExecuteAsync(db, """
                 UPDATE marketplace.email_outbox m SET sent_at = s.sent_at, attempts = m.attempts + 1, last_error = NULL
                   FROM unnest($1::bigint[], $2::timestamptz[]) AS s (id, sent_at)

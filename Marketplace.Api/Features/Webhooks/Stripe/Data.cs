@@ -46,8 +46,8 @@ internal static class Data
             Pg.P(evt.ObjectId is { Length: <= 255 } o ? o : null), Pg.P(evt.Created), Pg.P(now), Pg.P(finalOutcome), Pg.Jsonb(payload), Pg.P(chargeLock)) == 1;
 
     /// <summary>What applying the event did, on its row: written alone, or in the ledger's batch (<see cref="FinishStatement"/>).</summary>
-    public static Task<int[]> FinishAsync(Db db, string eventId, Applied applied, DateTime now, CancellationToken ct) =>
-        new PgBatch().Add(FinishStatement(eventId, applied, now)).ExecuteAsync(db, ct);
+    public static Task<int> FinishAsync(Db db, string eventId, Applied applied, DateTime now, CancellationToken ct) =>
+        Pg.ExecuteAsync(db, FinishStatement(eventId, applied, now), ct);
 
     public static PgStatement FinishStatement(string eventId, Applied applied, DateTime now) => new(
         """
