@@ -138,6 +138,24 @@ public sealed class EmailDispatcherTests(MailDatabase database, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task A_mail_that_cannot_be_sent_fails_alone_and_the_rest_of_its_batch_is_marked_sent()
+    {
+        var ids = await EnqueueAsync(3);
+        using (var db = Db())
+        {
+            await db.Outbox.Where(m => m.Id == ids[1]).Set(m => m.ToAddress, "not an address").UpdateAsync();
+        }
+
+        Assert.Equal(2, await Dispatcher().DispatchDueAsync(CancellationToken.None));
+
+        var rows = await Task.WhenAll(ids.Select(RowAsync));
+        Assert.All(new[] { rows[0], rows[2] }, r => Assert.Equal((true, 1, (string?)null), (r.SentAt is not null, r.Attempts, r.LastError)));
+        Assert.Equal((false, 1, false), (rows[1].SentAt is not null, rows[1].Attempts, rows[1].FailedAt is not null));
+        Assert.NotNull(rows[1].LastError);
+        Assert.Equal(2, smtp.ReceivedEmailCount);
+    }
+
+    [Fact]
     public async Task Without_an_SMTP_host_each_mail_is_written_as_an_eml_file()
     {
         var id = Assert.Single(await EnqueueAsync(1));
