@@ -4,6 +4,25 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Listings;
 
+/// <summary>The optional fields a listing is created and updated with (both requests carry them).</summary>
+public interface IListingFields
+{
+    string? Description { get; }
+    string? Subcategory { get; }
+    long? PriceCents { get; }
+    string? PriceType { get; }
+    string? PriceText { get; }
+    IReadOnlyList<string>? Images { get; }
+    string? CoverImageUrl { get; }
+    string? City { get; }
+    string? State { get; }
+    string? Zip { get; }
+    string? Duration { get; }
+    string? Availability { get; }
+    string? MetaDescription { get; }
+    string? Keywords { get; }
+}
+
 /// <summary>The listing rules that several listing slices enforce: values, prices, completeness, who may manage.</summary>
 public static class ListingRules
 {
@@ -76,4 +95,23 @@ public static class ListingRules
             .WithMessage($"At most {MaxImages} images.")
             .Must(images => images is null || images.All(i => i is { Length: <= 2048 } && Uri.TryCreate(i, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps))
             .WithMessage("Each image must be an absolute https URL of at most 2048 characters.");
+
+    /// <summary>The shape and length rules of the optional fields, the same on create and update (limits are the column sizes).</summary>
+    public static void ListingFieldRules<T>(this AbstractValidator<T> validator) where T : IListingFields
+    {
+        validator.RuleFor(r => r.Description).MaximumLength(5000);
+        validator.RuleFor(r => r.Subcategory).MaximumLength(100);
+        validator.RuleFor(r => r.PriceCents).InclusiveBetween(0, MaxPriceCents);
+        validator.RuleFor(r => r.PriceType).OneOf(PriceTypes);
+        validator.RuleFor(r => r.PriceText).MaximumLength(100);
+        validator.RuleFor(r => r.Images).ValidImages();
+        validator.RuleFor(r => r.CoverImageUrl).HttpsUrl();
+        validator.RuleFor(r => r.City).MaximumLength(100);
+        validator.RuleFor(r => r.State).MaximumLength(100);
+        validator.RuleFor(r => r.Zip).MaximumLength(20);
+        validator.RuleFor(r => r.Duration).MaximumLength(100);
+        validator.RuleFor(r => r.Availability).MaximumLength(200);
+        validator.RuleFor(r => r.MetaDescription).MaximumLength(300);
+        validator.RuleFor(r => r.Keywords).MaximumLength(500);
+    }
 }

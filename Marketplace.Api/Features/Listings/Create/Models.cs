@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Listings.Create;
 
-public sealed record Request
+public sealed record Request : IListingFields
 {
     public string Title { get; init; } = "";
     public string? Description { get; init; }
@@ -38,21 +38,8 @@ public sealed class Validator : Validator<Request>
     public Validator()
     {
         RuleFor(r => r.Title).NotEmpty().MaximumLength(200);
-        RuleFor(r => r.Description).MaximumLength(5000);
         RuleFor(r => r.Category).NotEmpty().OneOf(ListingRules.Categories);
-        RuleFor(r => r.Subcategory).MaximumLength(100);
-        RuleFor(r => r.PriceCents).InclusiveBetween(0, ListingRules.MaxPriceCents);
-        RuleFor(r => r.PriceType).OneOf(ListingRules.PriceTypes);
-        RuleFor(r => r.PriceText).MaximumLength(100);
-        RuleFor(r => r.Images).ValidImages();
-        RuleFor(r => r.CoverImageUrl).HttpsUrl();
-        RuleFor(r => r.City).MaximumLength(100);
-        RuleFor(r => r.State).MaximumLength(100);
-        RuleFor(r => r.Zip).MaximumLength(20);
-        RuleFor(r => r.Duration).MaximumLength(100);
-        RuleFor(r => r.Availability).MaximumLength(200);
-        RuleFor(r => r.MetaDescription).MaximumLength(300);
-        RuleFor(r => r.Keywords).MaximumLength(500);
+        this.ListingFieldRules();
         RuleFor(r => r).Custom((r, context) =>
         {
             if (ListingRules.PriceProblem(r.PriceType, r.PriceCents) is { } problem)

@@ -8,7 +8,7 @@ namespace Marketplace.Api.Features.Listings.Update;
 /// Partial update: a field that is absent stays as it is; an explicit null clears a nullable field.
 /// The slug never changes, even when the title does.
 /// </summary>
-public sealed class Request : PatchRequest
+public sealed class Request : PatchRequest, IListingFields
 {
     public int Id { get; set; }
     public string? Title { get; set => field = Set(value); }
@@ -34,21 +34,8 @@ public sealed class Validator : Validator<Request>
     public Validator()
     {
         RuleFor(r => r.Title).NotEmpty().MaximumLength(200).When(r => r.Has(nameof(Request.Title)));
-        RuleFor(r => r.Description).MaximumLength(5000);
         RuleFor(r => r.Category).NotEmpty().OneOf(ListingRules.Categories).When(r => r.Has(nameof(Request.Category)));
-        RuleFor(r => r.Subcategory).MaximumLength(100);
-        RuleFor(r => r.PriceCents).InclusiveBetween(0, ListingRules.MaxPriceCents);
-        RuleFor(r => r.PriceType).OneOf(ListingRules.PriceTypes);
-        RuleFor(r => r.PriceText).MaximumLength(100);
-        RuleFor(r => r.Images).ValidImages();
-        RuleFor(r => r.CoverImageUrl).HttpsUrl();
-        RuleFor(r => r.City).MaximumLength(100);
-        RuleFor(r => r.State).MaximumLength(100);
-        RuleFor(r => r.Zip).MaximumLength(20);
-        RuleFor(r => r.Duration).MaximumLength(100);
-        RuleFor(r => r.Availability).MaximumLength(200);
-        RuleFor(r => r.MetaDescription).MaximumLength(300);
-        RuleFor(r => r.Keywords).MaximumLength(500);
+        this.ListingFieldRules();
         RuleFor(r => r.PresentProperties).NotEmpty().OverridePropertyName("request").WithMessage("Send at least one field to change.");
     }
 }
