@@ -140,6 +140,23 @@ internal static class Errors
                     problem.Status = 499;
                     problem.Title = "Client closed request";
                     break;
+                case Exception lost when DbFaults.IsLostRace(exception):
+                    // a race this request lost that no slice turned into its own answer (LockOrder keeps these rare)
+                    logger.LogWarning("Lost a database race on {Method} {Path}: {SqlState}", http.Request.Method, http.Request.Path, DbTransactions.SqlState(lost));
+                    problem.Status = StatusCodes.Status409Conflict;
+                    problem.Title = "Conflict";
+                    problem.Detail = DbTransactions.ConcurrentChange().Detail;
+                    problem.Extensions["code"] = "concurrent_change";
+                    break;
+                case Exception down when DbFaults.IsUnavailable(exception):
+                    // one line, no stack: the database being down is an operator's problem, not a bug
+                    logger.LogWarning("Database unavailable on {Method} {Path}: {Reason}", http.Request.Method, http.Request.Path, DbFaults.Describe(down));
+                    problem.Status = StatusCodes.Status503ServiceUnavailable;
+                    problem.Title = "Service unavailable";
+                    problem.Detail = "The service cannot reach its database right now; retry shortly.";
+                    problem.Extensions["code"] = "service_unavailable";
+                    http.Response.Headers.RetryAfter = DbFaults.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    break;
                 default:
                     logger.LogError(exception, "Unhandled exception on {Method} {Path}", http.Request.Method, http.Request.Path);
                     problem.Status = StatusCodes.Status500InternalServerError;

@@ -49,17 +49,36 @@ public sealed class IdempotencyScope
 /// Answers 4xx are stored too (a retry gets the same refusal); on a 5xx or a failure the key is
 /// released so the client can retry, the Stripe calls below being idempotent themselves.
 /// Without the header a request simply runs.
+/// <para><b>Who is running a key.</b> The request that runs a key holds a session-level advisory
+/// lock on it (<see cref="LockId"/>) on a connection of its own, from before it reads the key's row
+/// until after its answer is stored. The lock lives exactly as long as that request: released when
+/// it finishes, and by PostgreSQL the moment its connection dies (a crashed or killed instance, a
+/// network cut). So a row left without an answer whose lock can be taken belongs to a request that
+/// died: the retry that takes the lock takes the key over at once (its effects never committed, as
+/// they commit with the answer). A retry that cannot take the lock knows the first request is alive
+/// and waits for it.</para>
+/// <para><b>The price: one more connection per keyed request in flight</b>, idle while the request
+/// works (including its Stripe calls, whose time is bounded by the Stripe client's timeouts). These
+/// connections come from a pool of their own (<see cref="LockPoolSize"/> at most, application name
+/// <c>marketplace-idempotency</c>), so keyed requests can never take the connections the rest of the
+/// API needs; when all are in use a keyed request waits up to <see cref="LockPoolWaitSeconds"/> s for
+/// one, then answers 503 <c>service_unavailable</c> with Retry-After. Chosen over tying the key to
+/// the request's own database transaction, which would hold a transaction (and its row locks) open
+/// across the Stripe calls (DESIGN: nothing waits on Stripe while holding the database).</para>
 /// </summary>
 public sealed class Idempotency(Db db, TimeProvider clock, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
 {
     public const string Header = "Idempotency-Key";
     public const int MaxKeyLength = 255;
 
-    /// <summary>How long a retry waits for the first request's answer.</summary>
-    private static readonly TimeSpan WaitForFirst = TimeSpan.FromSeconds(10);
+    /// <summary>Keyed requests that can run at once per API instance (their lock connections).</summary>
+    public const int LockPoolSize = 50;
 
-    /// <summary>A key left running longer than this belongs to a request that died (no request lives that long).</summary>
-    private static readonly TimeSpan Abandoned = TimeSpan.FromMinutes(5);
+    /// <summary>How long a keyed request waits for a lock connection when all are in use.</summary>
+    public const int LockPoolWaitSeconds = 5;
+
+    /// <summary>How long a retry waits for the first request's answer.</summary>
+    internal TimeSpan WaitForFirst { get; init; } = TimeSpan.FromSeconds(10);
 
     private JsonSerializerOptions Json => json.Value.SerializerOptions;
 
@@ -79,37 +98,68 @@ public sealed class Idempotency(Db db, TimeProvider clock, IOptions<Microsoft.As
         }
 
         var hash = RequestHash(route, request);
-        long? rowId;
-        while ((rowId = await ClaimAsync(userId, route, key, hash, ct)) is null)
+        await using var keyLock = new KeyLock(LockConnectionString(db.ConnectionString!), LockId(userId, route, key));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (!await keyLock.TryTakeAsync(ct))
         {
-            // null: the first request failed meanwhile and released the key, so this one runs
+            // a live request runs this key: its answer once stored, a refusal for another request, or (after the wait) 409
             if (await ReplayAsync<T>(userId, route, key, hash, ct) is { } replayed)
             {
                 return replayed;
             }
+            // a real wait (not business time), so measured on the machine's monotonic clock
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) >= WaitForFirst)
+            {
+                throw ApiProblem.Conflict("idempotency_request_in_progress",
+                    $"A request with this {Header} is still being processed; retry in a moment to get its answer.");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
         }
 
-        var scope = new IdempotencyScope(this, rowId.Value);
+        // the key is this request's now: answered before, or new, or left unanswered by a request that died
+        if (await ReplayAsync<T>(userId, route, key, hash, ct) is { } answered)
+        {
+            return answered;
+        }
+        var rowId = await ClaimAsync(userId, route, key, hash, ct);
+        var scope = new IdempotencyScope(this, rowId);
         try
         {
             var (status, body) = await action(scope);
             if (!scope.Completed)
             {
-                await StoreAsync(rowId.Value, status, Serialize(body), ct);
+                await StoreAsync(rowId, status, Serialize(body), ct);
             }
             return new IdempotentResponse<T>(status, body, null);
         }
         catch (ApiProblem problem) when (problem.Status < 500)
         {
-            await StoreAsync(rowId.Value, problem.Status, Serialize(new StoredProblem(problem.Code, problem.Title, problem.Detail)), CancellationToken.None);
+            await StoreAsync(rowId, problem.Status, Serialize(new StoredProblem(problem.Code, problem.Title, problem.Detail)), CancellationToken.None);
             throw;
         }
         catch
         {
-            await db.IdempotencyKeys.Where(k => k.Id == rowId.Value && k.CompletedAt == null).DeleteAsync(CancellationToken.None);
+            await db.IdempotencyKeys.Where(k => k.Id == rowId && k.CompletedAt == null).DeleteAsync(CancellationToken.None);
             throw;
         }
     }
+
+    /// <summary>The advisory lock of a key: 64 bits of SHA-256 over user, route and key.</summary>
+    internal static long LockId(int userId, string route, string key) =>
+        BitConverter.ToInt64(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"idempotency\n{userId}\n{route}\n{key}")), 0);
+
+    /// <summary>The lock connections' own pool: the database's connection string with its own name and bounds.</summary>
+    private static string LockConnectionString(string connectionString) => LockConnectionStrings.GetOrAdd(connectionString, cs =>
+        new Npgsql.NpgsqlConnectionStringBuilder(cs)
+        {
+            ApplicationName = "marketplace-idempotency",
+            Pooling = true,
+            MinPoolSize = 0,
+            MaxPoolSize = LockPoolSize,
+            Timeout = LockPoolWaitSeconds,
+        }.ConnectionString);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> LockConnectionStrings = new();
 
     /// <summary>The request's Idempotency-Key header, or null; several values are a 400.</summary>
     public static string? KeyFrom(HttpContext http)
@@ -145,15 +195,19 @@ public sealed class Idempotency(Db db, TimeProvider clock, IOptions<Microsoft.As
             .UpdateAsync(ct);
     }
 
-    /// <summary>Inserts the key's row; null when it exists already (another request has it).</summary>
-    private async Task<long?> ClaimAsync(int userId, string route, string key, string hash, CancellationToken ct)
+    /// <summary>
+    /// Under the key's lock: inserts the key's row, or takes over the unanswered row of a request
+    /// that died (same request, no answer: <see cref="ReplayAsync{T}"/> saw to the other cases).
+    /// </summary>
+    private async Task<long> ClaimAsync(int userId, string route, string key, string hash, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var ids = await db.QueryToListAsync<long>(
             """
             INSERT INTO marketplace.idempotency_keys (user_id, route, idempotency_key, request_hash, created_at)
             VALUES (@userId, @route, @key, @hash, @now)
-            ON CONFLICT (user_id, route, idempotency_key) DO NOTHING
+            ON CONFLICT (user_id, route, idempotency_key) DO UPDATE SET created_at = EXCLUDED.created_at
+             WHERE idempotency_keys.completed_at IS NULL AND idempotency_keys.request_hash = EXCLUDED.request_hash
             RETURNING id
             """,
             ct,
@@ -162,65 +216,82 @@ public sealed class Idempotency(Db db, TimeProvider clock, IOptions<Microsoft.As
             new LinqToDB.Data.DataParameter("key", key),
             new LinqToDB.Data.DataParameter("hash", hash),
             new LinqToDB.Data.DataParameter("now", now, DataType.DateTimeOffset));
-        if (ids.Count == 1)
-        {
-            return ids[0];
-        }
-
-        // a key whose request died long ago is taken over (its effects never committed: they commit with the answer)
-        var abandonedBefore = now - Abandoned;
-        var takenOver = await db.IdempotencyKeys
-            .Where(k => k.UserId == userId && k.Route == route && k.Key == key && k.RequestHash == hash
-                        && k.CompletedAt == null && k.CreatedAt < abandonedBefore)
-            .Set(k => k.CreatedAt, now)
-            .UpdateAsync(ct);
-        return takenOver == 1
-            ? await db.IdempotencyKeys.Where(k => k.UserId == userId && k.Route == route && k.Key == key).Select(k => k.Id).FirstAsync(ct)
-            : null;
+        // every request of this key takes its lock before it writes the row, so nothing changed it since it was read
+        return ids.Count == 1 ? ids[0] : throw DbTransactions.ConcurrentChange();
     }
 
+    /// <summary>The stored answer of the key (a 4xx thrown again), 409 when the key was used with another request; null while it has none.</summary>
     private async Task<IdempotentResponse<T>?> ReplayAsync<T>(int userId, string route, string key, string hash, CancellationToken ct)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (true)
+        var row = await db.IdempotencyKeys
+            .Where(k => k.UserId == userId && k.Route == route && k.Key == key)
+            .Select(k => new { k.RequestHash, k.ResponseStatus, k.ResponseBody })
+            .FirstOrDefaultAsync(ct);
+        if (row is not null && !Secrets.HashesEqual(row.RequestHash, hash))
         {
-            var row = await db.IdempotencyKeys
-                .Where(k => k.UserId == userId && k.Route == route && k.Key == key)
-                .Select(k => new { k.RequestHash, k.ResponseStatus, k.ResponseBody })
-                .FirstOrDefaultAsync(ct);
-            if (row is not null && !Secrets.HashesEqual(row.RequestHash, hash))
-            {
-                throw ApiProblem.Conflict("idempotency_key_reused",
-                    $"This {Header} was already used with a different request; use a new key for a new request.");
-            }
-            if (row is { ResponseStatus: { } status, ResponseBody: { } body })
-            {
-                if (status >= 400)
-                {
-                    var problem = JsonSerializer.Deserialize<StoredProblem>(body, Json)!;
-                    throw new ApiProblem(status, problem.Code, problem.Title, problem.Detail);
-                }
-                return new IdempotentResponse<T>(status, default, body);
-            }
-            // a real wait (not business time), so measured on the machine's monotonic clock
-            if (row is null)
-            {
-                return null;
-            }
-            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) >= WaitForFirst)
-            {
-                throw ApiProblem.Conflict("idempotency_request_in_progress",
-                    $"A request with this {Header} is still being processed; retry in a moment to get its answer.");
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
+            throw ApiProblem.Conflict("idempotency_key_reused",
+                $"This {Header} was already used with a different request; use a new key for a new request.");
         }
+        if (row is { ResponseStatus: { } status, ResponseBody: { } body })
+        {
+            if (status >= 400)
+            {
+                var problem = JsonSerializer.Deserialize<StoredProblem>(body, Json)!;
+                throw new ApiProblem(status, problem.Code, problem.Title, problem.Detail);
+            }
+            return new IdempotentResponse<T>(status, default, body);
+        }
+        return null;
     }
 
-    private static string RequestHash(string route, object request)
+    internal static string RequestHash(string route, object request)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(request, request.GetType(), JsonSerializerOptions.Web);
         var routeBytes = System.Text.Encoding.UTF8.GetBytes(route + "\n");
         return Convert.ToHexStringLower(SHA256.HashData([.. routeBytes, .. bytes]));
+    }
+
+    /// <summary>A key's session-level advisory lock, on a connection of its own, released (and the connection returned) on dispose.</summary>
+    private sealed class KeyLock(string connectionString, long lockId) : IAsyncDisposable
+    {
+        private Npgsql.NpgsqlConnection? connection;
+        private bool held;
+
+        public async Task<bool> TryTakeAsync(CancellationToken ct)
+        {
+            if (connection is null)
+            {
+                connection = new Npgsql.NpgsqlConnection(connectionString);
+                await connection.OpenAsync(ct);
+            }
+            await using var command = new Npgsql.NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection) { Parameters = { new() { Value = lockId } } };
+            held = (bool)(await command.ExecuteScalarAsync(ct))!;
+            return held;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (connection is null)
+            {
+                return;
+            }
+            try
+            {
+                if (held)
+                {
+                    await using var command = new Npgsql.NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection) { Parameters = { new() { Value = lockId } } };
+                    await command.ExecuteScalarAsync(CancellationToken.None);
+                }
+            }
+            catch (Npgsql.NpgsqlException)
+            {
+                // the connection broke: its session, and the lock with it, is gone already
+            }
+            finally
+            {
+                await connection.DisposeAsync();
+            }
+        }
     }
 
     private sealed record StoredProblem(string Code, string Title, string? Detail);

@@ -9,6 +9,7 @@ namespace Marketplace.Api.Infrastructure;
 /// short-lived hosts such as the tests' never purge), then every hour. A client retries within
 /// minutes; after the retention the same key simply runs as a new request. Several API instances
 /// may run this at once: rows another one is deleting are skipped (SKIP LOCKED), never waited for.
+/// A failed run (database down) is tried again after 1 minute, then 2, 4, ... up to the hour.
 /// </summary>
 internal sealed class IdempotencyKeyPurger(DataOptions<Db> dataOptions, MarketplaceOptions options, TimeProvider clock, ILogger<IdempotencyKeyPurger> logger)
     : BackgroundService
@@ -17,23 +18,28 @@ internal sealed class IdempotencyKeyPurger(DataOptions<Db> dataOptions, Marketpl
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
     private const int BatchSize = 1000;
 
+    /// <summary>The first pause after a failed run; doubled after each further failure, up to the usual <see cref="Interval"/>.</summary>
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMinutes(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var wait = FirstRun;
+        var failures = 0;
         while (true)
         {
             try
             {
-                await Task.Delay(wait, stoppingToken);
+                await Task.Delay(wait, clock, stoppingToken);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
-            wait = Interval;
             try
             {
                 var deleted = await PurgeAsync(stoppingToken);
+                failures = 0;
+                wait = Interval;
                 if (deleted > 0)
                 {
                     logger.LogInformation("Purged {Count} idempotency keys older than {Hours} h", deleted, options.Idempotency.RetentionHours);
@@ -45,8 +51,17 @@ internal sealed class IdempotencyKeyPurger(DataOptions<Db> dataOptions, Marketpl
             }
             catch (Exception ex)
             {
-                // the database is down or not migrated yet: the next round tries again
-                logger.LogError(ex, "Purging idempotency keys failed; next try in {Interval}", Interval);
+                // the database is down or not migrated yet: try again sooner than the next hour, backing off, one line per failure
+                failures++;
+                wait = TimeSpan.FromTicks(Math.Min(FirstRetry.Ticks << Math.Min(failures - 1, 20), Interval.Ticks));
+                if (DbFaults.IsUnavailable(ex))
+                {
+                    logger.LogWarning("Purging idempotency keys failed ({Failures} in a row), next try in {Delay}: {Reason}", failures, wait, DbFaults.Describe(ex));
+                }
+                else
+                {
+                    logger.LogError(ex, "Purging idempotency keys failed ({Failures} in a row), next try in {Delay}", failures, wait);
+                }
             }
         }
     }

@@ -10,7 +10,8 @@ namespace Marketplace.Api.Infrastructure;
 /// <summary>
 /// Issuing the one invoice of a transaction, for booking (fixed prices are invoiced at once) and
 /// for the provider's own invoicing of a quoted request. Runs inside the caller's database
-/// transaction: the price breakdown is stored on the transaction, the invoice is created as
+/// transaction, which holds the transaction's lock (<see cref="LockOrder"/>; a booking made in it is
+/// new) and found it pending: the price breakdown is stored on the transaction, the invoice is created as
 /// <c>sent</c> with the next number, the transaction moves pending -> invoiced (one conditional
 /// update), the audit rows are written and the invoice is mailed to the client.
 /// </summary>

@@ -92,9 +92,10 @@ public sealed class LockedBooking
 /// <summary>
 /// Money arriving and leaving, applied to the invoice, the transaction and the provider's counters
 /// together, always inside the caller's database transaction (with the audit rows and mails).
-/// Both operations first lock the transaction and invoice rows (one query, FOR UPDATE), so
-/// concurrent events on one invoice are applied one after the other, decide in C#, then write
-/// everything in one batch: this is the webhook's hot path, so it costs two round trips.
+/// Both operations first lock the provider, then the transaction and invoice rows (one round trip,
+/// in the <see cref="LockOrder"/>), so concurrent events on one invoice are applied one after the
+/// other, decide in C#, then write everything in one batch: this is the webhook's hot path, so it
+/// costs two round trips.
 /// Both are idempotent: a payment is recorded once, and a refund is given as the cumulative amount
 /// refunded so far (Stripe's charge.amount_refunded), which only ever grows.
 /// <para>Provider counters (kept exact here, recomputed from rows by the tests):
@@ -120,16 +121,40 @@ public static class Ledger
     private const string ByTransaction = LockSql + " WHERE t.id = $2 LIMIT 1 FOR UPDATE OF t, i";
     private const string ByCharge = LockSql + " WHERE i.stripe_charge_id = $2 OR i.stripe_payment_intent_id = $3 LIMIT 1 FOR UPDATE OF t, i";
 
+    // the provider first (LockOrder): its counters move with the booking, and every writer of them takes it before the booking's rows
+    private const string ProviderByTransaction =
+        "SELECT 1 FROM marketplace.providers WHERE id = (SELECT provider_id FROM marketplace.transactions WHERE id = $1) FOR NO KEY UPDATE";
+    private const string ProviderByCharge = """
+        SELECT 1 FROM marketplace.providers
+         WHERE id = (SELECT provider_id FROM marketplace.invoices WHERE stripe_charge_id = $1 OR stripe_payment_intent_id = $2 LIMIT 1)
+           FOR NO KEY UPDATE
+        """;
+
     /// <summary>
-    /// Locks the booking's transaction and invoice rows until the end of the database transaction.
+    /// Locks the booking's provider, then its transaction and invoice rows (<see cref="LockOrder"/>),
+    /// until the end of the database transaction; both statements go in one round trip.
     /// With <paramref name="deferredCharge"/>, also reads the refunds of that charge kept until its payment is recorded.
     /// </summary>
     public static async Task<LockedBooking?> LockAsync(Db db, BookingRef booking, CancellationToken ct, string? deferredCharge = null)
     {
-        var rows = booking.TransactionId is { } id
-            ? await Pg.QueryAsync(db, ByTransaction, ReadLocked, ct, Pg.P(deferredCharge), Pg.P(id))
-            : await Pg.QueryAsync(db, ByCharge, ReadLocked, ct, Pg.P(deferredCharge), Pg.P(booking.ChargeId), Pg.P(booking.PaymentIntentId));
-        return rows.FirstOrDefault();
+        await using var batch = new Npgsql.NpgsqlBatch(await Pg.ConnectionAsync(db, ct));
+        var provider = new Npgsql.NpgsqlBatchCommand(booking.TransactionId is null ? ProviderByCharge : ProviderByTransaction);
+        var rows = new Npgsql.NpgsqlBatchCommand(booking.TransactionId is null ? ByCharge : ByTransaction);
+        if (booking.TransactionId is { } id)
+        {
+            provider.Parameters.Add(Pg.P(id));
+            rows.Parameters.AddRange(new[] { Pg.P(deferredCharge), Pg.P(id) });
+        }
+        else
+        {
+            provider.Parameters.AddRange(new[] { Pg.P(booking.ChargeId), Pg.P(booking.PaymentIntentId) });
+            rows.Parameters.AddRange(new[] { Pg.P(deferredCharge), Pg.P(booking.ChargeId), Pg.P(booking.PaymentIntentId) });
+        }
+        batch.BatchCommands.Add(provider);
+        batch.BatchCommands.Add(rows);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct);
+        return await reader.ReadAsync(ct) ? ReadLocked(reader) : null;
     }
 
     private static LockedBooking ReadLocked(Npgsql.NpgsqlDataReader r) => new()
@@ -221,7 +246,6 @@ public static class Ledger
             {
                 batch.Mail(mail);
             }
-            // last, so the provider's row (shared by all its bookings) stays locked as briefly as possible
             batch.Add("""
                 UPDATE marketplace.providers
                    SET total_revenue_cents = total_revenue_cents + $1, lifetime_payout_cents = lifetime_payout_cents + $2

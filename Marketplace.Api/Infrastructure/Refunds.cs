@@ -62,16 +62,15 @@ public static class Refunds
             cumulative, reason, actorUserId, actorRole, ct), beforeCommit, ct);
     }
 
-    /// <summary>The ledger change, then the caller's own writes (e.g. its idempotent answer), committed together.</summary>
-    private static async Task<T> InTransactionAsync<T>(Db db, Func<Task<T>> work, Func<CancellationToken, Task>? beforeCommit, CancellationToken ct)
-    {
-        await using var tx = await db.BeginTransactionAsync(ct);
-        var result = await work();
-        if (beforeCommit is not null)
+    /// <summary>The ledger change, then the caller's own writes (e.g. its idempotent answer), committed together (retried as one).</summary>
+    private static Task<T> InTransactionAsync<T>(Db db, Func<Task<T>> work, Func<CancellationToken, Task>? beforeCommit, CancellationToken ct) =>
+        db.InTransactionAsync(async c =>
         {
-            await beforeCommit(ct);
-        }
-        await tx.CommitAsync(ct);
-        return result;
-    }
+            var result = await work();
+            if (beforeCommit is not null)
+            {
+                await beforeCommit(c);
+            }
+            return result;
+        }, ct);
 }

@@ -14,6 +14,9 @@ public sealed class IdempotencyTests(AppFixture app) : IClassFixture<AppFixture>
 {
     private sealed record Body(int Id, string Text);
 
+    /// <summary>For a connection the test kills: never returned to a pool that another test could draw it from.</summary>
+    private string Unpooled => new Npgsql.NpgsqlConnectionStringBuilder(app.ConnectionString) { Pooling = false }.ConnectionString;
+
     private Idempotency New(Marketplace.Api.Data.Db db) =>
         new(db, TimeProvider.System, Options.Create(new Microsoft.AspNetCore.Http.Json.JsonOptions()));
 
@@ -84,6 +87,92 @@ public sealed class IdempotencyTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.False(await db.IdempotencyKeys.AnyAsync(k => k.UserId == user.Id && k.Key == "key-4"));
         var retried = await New(db).RunAsync("key-4", "test", user.Id, new Body(1, "a"), _ => Task.FromResult((200, new Body(9, "ok"))), CancellationToken.None);
         Assert.Equal(9, retried.Body!.Id);
+    }
+
+    [Fact]
+    public async Task A_live_first_request_still_holds_its_key_and_one_that_died_gives_it_up_at_once()
+    {
+        var user = await app.CreateAsync();
+        var body = new Body(1, "a");
+        var hash = Idempotency.RequestHash("test", body);
+        // the first request: it holds the key's lock on its connection and has not answered yet
+        var owner = new Npgsql.NpgsqlConnection(Unpooled);
+        await owner.OpenAsync();
+        await using (var take = new Npgsql.NpgsqlCommand("""
+            WITH locked AS (SELECT pg_advisory_lock($1))
+            INSERT INTO marketplace.idempotency_keys (user_id, route, idempotency_key, request_hash, created_at) SELECT $2, 'test', 'key-live', $3, now() FROM locked
+            """, owner) { Parameters = { new() { Value = Idempotency.LockId(user.Id, "test", "key-live") }, new() { Value = user.Id }, new() { Value = hash } } })
+        {
+            await take.ExecuteNonQueryAsync();
+        }
+        using var db = app.Db();
+        var runs = 0;
+        Task<(int, Body)> Run(IdempotencyScope _)
+        {
+            runs++;
+            return Task.FromResult((201, new Body(5, "made")));
+        }
+        var waiting = new Idempotency(db, TimeProvider.System, Options.Create(new Microsoft.AspNetCore.Http.Json.JsonOptions())) { WaitForFirst = TimeSpan.FromMilliseconds(300) };
+
+        // alive: the retry waits, then is told the request is in progress; the action never runs
+        var problem = await Assert.ThrowsAsync<ApiProblem>(() => waiting.RunAsync("key-live", "test", user.Id, body, Run, CancellationToken.None));
+        Assert.Equal((409, "idempotency_request_in_progress", 0), (problem.Status, problem.Code, runs));
+
+        // killed (its backend terminated, as when its instance dies): the next retry runs at once
+        await using (var admin = new Npgsql.NpgsqlConnection(app.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var kill = new Npgsql.NpgsqlCommand($"SELECT pg_terminate_backend({owner.ProcessID}, 5000)", admin);
+            await kill.ExecuteNonQueryAsync();
+        }
+        await owner.DisposeAsync();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var answer = await waiting.RunAsync("key-live", "test", user.Id, body, Run, CancellationToken.None);
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromMilliseconds(300), "taken over without waiting");
+        Assert.Equal((201, 5, 1), (answer.Status, answer.Body!.Id, runs));
+        var row = await db.IdempotencyKeys.SingleAsync(k => k.UserId == user.Id && k.Key == "key-live");
+        Assert.Equal(201, row.ResponseStatus);
+    }
+    [Fact]
+    public async Task A_keyed_booking_whose_first_request_died_is_taken_over_by_the_retry_at_once()
+    {
+        // the first request took the key (its row, in progress) and its process was killed (kill -9): its
+        // connection is gone, so nothing holds the key any more; the retry must not wait for it
+        var provider = await app.CreateProviderAsync();
+        var listingId = await app.CreateListingAsync(provider);
+        var client = await app.CreateAsync();
+        var key = Guid.NewGuid().ToString();
+        const string route = "POST transactions";
+        var hash = Idempotency.RequestHash(route, new Marketplace.Api.Features.Transactions.Book.Request { ListingId = listingId, IdempotencyKey = key });
+        await using (var owner = new Npgsql.NpgsqlConnection(Unpooled))
+        {
+            await owner.OpenAsync();
+            await using var take = new Npgsql.NpgsqlCommand("""
+                WITH locked AS (SELECT pg_advisory_lock($1))
+                INSERT INTO marketplace.idempotency_keys (user_id, route, idempotency_key, request_hash, created_at) SELECT $2, $3, $4, $5, now() FROM locked
+                """, owner)
+            {
+                Parameters = { new() { Value = Idempotency.LockId(client.Id, route, key) }, new() { Value = client.Id }, new() { Value = route }, new() { Value = key }, new() { Value = hash } },
+            };
+            await take.ExecuteNonQueryAsync();
+            await using var kill = new Npgsql.NpgsqlConnection(app.ConnectionString);
+            await kill.OpenAsync();
+            await using var terminate = new Npgsql.NpgsqlCommand($"SELECT pg_terminate_backend({owner.ProcessID})", kill);
+            await terminate.ExecuteNonQueryAsync();
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var retry = await app.Client(client.AccessToken).PostJsonWithKey($"{TestBookings.Api}/transactions", new { listingId }, key);
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+
+        var json = await retry.AssertJson(System.Net.HttpStatusCode.Created);
+        Assert.True(elapsed < TimeSpan.FromSeconds(3), $"the retry waited {elapsed} for a dead request");
+        // and a second retry replays that answer
+        var replay = await app.Client(client.AccessToken).PostJsonWithKey($"{TestBookings.Api}/transactions", new { listingId }, key);
+        Assert.Equal(json.GetProperty("id").GetInt64(), (await replay.AssertJson(System.Net.HttpStatusCode.Created)).GetProperty("id").GetInt64());
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+        using var db = app.Db();
+        Assert.Equal(1, await db.Transactions.CountAsync(t => t.ClientId == client.Id));
     }
 
     [Theory]

@@ -34,6 +34,9 @@ internal sealed class OutboxDispatcher(
     private static readonly TimeSpan LongestRetry = TimeSpan.FromHours(1);
     private const int SmtpTimeoutMilliseconds = 30_000;
 
+    /// <summary>The longest pause between rounds while they keep failing.</summary>
+    internal static readonly TimeSpan LongestBackoff = TimeSpan.FromMinutes(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var poll = TimeSpan.FromMilliseconds(options.Smtp.PollMilliseconds);
@@ -52,14 +55,21 @@ internal sealed class OutboxDispatcher(
             }
             catch (Exception ex)
             {
-                // the database is down or not migrated: keep trying, without flooding the log
+                // the database is down or not migrated: keep trying, further and further apart, one log line per try
                 consecutiveErrors++;
-                wait = TimeSpan.FromMilliseconds(Math.Min(poll.TotalMilliseconds * Math.Pow(2, consecutiveErrors), 60_000));
-                logger.LogError(ex, "E-mail outbox round failed; next try in {Delay}", wait);
+                wait = Backoff(poll, consecutiveErrors);
+                if (DbFaults.IsUnavailable(ex))
+                {
+                    logger.LogWarning("E-mail outbox round failed ({Failures} in a row), next try in {Delay}: {Reason}", consecutiveErrors, wait, DbFaults.Describe(ex));
+                }
+                else
+                {
+                    logger.LogError(ex, "E-mail outbox round failed ({Failures} in a row), next try in {Delay}", consecutiveErrors, wait);
+                }
             }
             try
             {
-                await signal.WaitAsync(wait, stoppingToken);
+                await signal.WaitAsync(wait, clock, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -67,6 +77,10 @@ internal sealed class OutboxDispatcher(
             }
         }
     }
+
+    /// <summary>The pause after the n-th failed round in a row: the poll interval doubled each time, at most <see cref="LongestBackoff"/>.</summary>
+    internal static TimeSpan Backoff(TimeSpan poll, int failures) =>
+        TimeSpan.FromTicks(Math.Min(poll.Ticks * (1L << Math.Min(failures, 30)), LongestBackoff.Ticks));
 
     /// <summary>Sends every due mail, batch by batch; returns how many were delivered.</summary>
     /// <param name="stopping">Checked between batches only: a batch in flight is finished and committed, since
@@ -309,7 +323,20 @@ public sealed class OutboxSignal
         }
     }
 
-    internal Task WaitAsync(TimeSpan timeout, CancellationToken ct) => wake.WaitAsync(timeout, ct);
+    /// <summary>Until woken or <paramref name="timeout"/> has passed on <paramref name="clock"/> (the tests' clock in tests).</summary>
+    internal async Task WaitAsync(TimeSpan timeout, TimeProvider clock, CancellationToken ct)
+    {
+        using var timer = new CancellationTokenSource(timeout, clock);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, ct);
+        try
+        {
+            await wake.WaitAsync(either.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // the timeout passed
+        }
+    }
 }
 
 internal static class EmailRegistration

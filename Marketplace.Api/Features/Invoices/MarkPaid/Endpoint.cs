@@ -38,15 +38,16 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
             throw ApiProblem.InvalidTransition($"A {invoice.Status} invoice cannot be marked paid.");
         }
 
-        await using var tx = await db.BeginTransactionAsync(ct);
-        var outcome = await Ledger.ApplyPaymentAsync(db, clock, options, invoice.TransactionId,
-            new PaymentReceived(invoice.PaymentMethod, invoice.BalanceCents, ManualMethod: req.Method, ManualReference: req.Reference,
-                ActorUserId: me.Id, ActorRole: role), ct);
-        if (outcome.Outcome != PaymentOutcome.Applied)
+        await db.InTransactionAsync(async c =>
         {
-            throw ApiProblem.InvalidTransition("The invoice changed meanwhile; reload it.");
-        }
-        await tx.CommitAsync(ct);
+            var outcome = await Ledger.ApplyPaymentAsync(db, clock, options, invoice.TransactionId,
+                new PaymentReceived(invoice.PaymentMethod, invoice.BalanceCents, ManualMethod: req.Method, ManualReference: req.Reference,
+                    ActorUserId: me.Id, ActorRole: role), c);
+            if (outcome.Outcome != PaymentOutcome.Applied)
+            {
+                throw ApiProblem.InvalidTransition("The invoice changed meanwhile; reload it.");
+            }
+        }, ct);
 
         await Send.OkAsync(await InvoiceViews.LoadAsync(db, req.Id, role, options.Currency, ct), ct);
     }

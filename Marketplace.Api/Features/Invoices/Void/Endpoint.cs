@@ -37,27 +37,28 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        await using (var tx = await db.BeginTransactionAsync(ct))
+        await db.InTransactionAsync(async c =>
         {
-            if (await Data.VoidAsync(db, invoice.Id, invoice.Status, now, ct) == 0)
+            // the booking before its invoice (LockOrder), as the client's cancel and the payment webhook take them
+            await LockOrder.TransactionAsync(db, invoice.TransactionId, c);
+            if (await Data.VoidAsync(db, invoice.Id, invoice.Status, now, c) == 0)
             {
                 throw ApiProblem.InvalidTransition("The invoice changed meanwhile (paid?); reload it.");
             }
             await Audit.WriteAsync(db, clock, new AuditEntry("invoice", invoice.Id, "voided", invoice.Status, "void", me.Id, role,
-                new { reason = req.Reason }), ct);
-            if (await Data.CancelTransactionAsync(db, invoice.TransactionId, req.Reason, now, ct) == 1)
+                new { reason = req.Reason }), c);
+            if (await Data.CancelTransactionAsync(db, invoice.TransactionId, req.Reason, now, c) == 1)
             {
                 await Audit.WriteAsync(db, clock, new AuditEntry("transaction", invoice.TransactionId, "cancelled", "invoiced", "cancelled",
-                    me.Id, role, new { reason = req.Reason ?? "invoice voided" }), ct);
-                var parties = await Bookings.PartiesAsync(db, invoice.TransactionId, ct);
-                var transaction = await Bookings.FindForCallerAsync(db, invoice.TransactionId, me, ct);
+                    me.Id, role, new { reason = req.Reason ?? "invoice voided" }), c);
+                var parties = await Bookings.PartiesAsync(db, invoice.TransactionId, c);
+                var transaction = await Bookings.FindForCallerAsync(db, invoice.TransactionId, me, c);
                 foreach (var mail in BookingMails.Cancelled(parties, transaction.Transaction, role, req.Reason ?? "invoice voided", false, options))
                 {
-                    await Outbox.EnqueueAsync(db, clock, mail, ct);
+                    await Outbox.EnqueueAsync(db, clock, mail, c);
                 }
             }
-            await tx.CommitAsync(ct);
-        }
+        }, ct);
         await CheckoutSessions.ExpireQuietlyAsync(stripe, invoice.StripeCheckoutSessionId, invoice.StripeCheckoutExpiresAt, clock, logger, ct);
 
         await Send.OkAsync(await InvoiceViews.LoadAsync(db, req.Id, role, options.Currency, ct), ct);

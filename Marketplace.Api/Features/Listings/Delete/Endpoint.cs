@@ -34,12 +34,20 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request>
                 await Send.NoContentAsync(ct);
                 return;
             }
-            await using var tx = await db.BeginTransactionAsync(ct);
-            if (await Data.SoftDeleteAsync(db, r.Id, listing.Status, clock.GetUtcNow().UtcDateTime, ct) == 1)
+            var deleted = await db.InTransactionAsync(async c =>
             {
-                await ListingCounters.MoveAsync(db, providerId, total: -1, active: listing.Status == "active" ? -1 : 0, ct);
-                await Audit.WriteAsync(db, clock, new AuditEntry("listing", r.Id, "delete", listing.Status, null, caller.Id, "provider"), ct);
-                await tx.CommitAsync(ct);
+                // the provider before its listing (LockOrder): a booking of this listing takes them in the same order
+                await LockOrder.ProviderAsync(db, providerId, c);
+                if (await Data.SoftDeleteAsync(db, r.Id, listing.Status, clock.GetUtcNow().UtcDateTime, c) == 0)
+                {
+                    return false;
+                }
+                await ListingCounters.MoveAsync(db, providerId, total: -1, active: listing.Status == "active" ? -1 : 0, c);
+                await Audit.WriteAsync(db, clock, new AuditEntry("listing", r.Id, "delete", listing.Status, null, caller.Id, "provider"), c);
+                return true;
+            }, ct);
+            if (deleted)
+            {
                 await Send.NoContentAsync(ct);
                 return;
             }

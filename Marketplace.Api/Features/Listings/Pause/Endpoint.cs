@@ -25,16 +25,17 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, List
         var providerId = ListingRules.ManagingProviderId(caller);
         var listing = await OwnedListing.GetAsync(db, r.Id, providerId, ct);
 
-        await using (var tx = await db.BeginTransactionAsync(ct))
+        await db.InTransactionAsync(async c =>
         {
-            if (await Data.PauseAsync(db, r.Id, providerId, clock.GetUtcNow().UtcDateTime, ct) == 0)
+            // the provider before its listing (LockOrder): a booking of this listing takes them in the same order
+            await LockOrder.ProviderAsync(db, providerId, c);
+            if (await Data.PauseAsync(db, r.Id, providerId, clock.GetUtcNow().UtcDateTime, c) == 0)
             {
                 throw ApiProblem.InvalidTransition($"A listing that is {listing.Status} cannot be paused; only active ones can.");
             }
-            await ListingCounters.MoveAsync(db, providerId, total: 0, active: -1, ct);
-            await Audit.WriteAsync(db, clock, new AuditEntry("listing", r.Id, "pause", "active", "paused", caller.Id, "provider"), ct);
-            await tx.CommitAsync(ct);
-        }
+            await ListingCounters.MoveAsync(db, providerId, total: 0, active: -1, c);
+            await Audit.WriteAsync(db, clock, new AuditEntry("listing", r.Id, "pause", "active", "paused", caller.Id, "provider"), c);
+        }, ct);
         await Send.OkAsync(await ListingDetails.LoadAsync(db, r.Id, ct) ?? throw ApiProblem.NotFound("listing"), ct);
     }
 }

@@ -35,21 +35,21 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, List
             throw ListingRules.Incomplete(missing);
         }
 
-        await using (var tx = await db.BeginTransactionAsync(ct))
+        await db.InTransactionAsync(async c =>
         {
-            if (await Data.ProviderStatusAsync(db, providerId, ct) != "active")
+            // the provider before its listing (LockOrder): a booking of this listing takes them in the same order
+            if (await LockOrder.ProviderAsync(db, providerId, c) != "active")
             {
                 throw ApiProblem.Conflict("provider_not_active",
                     "Your provider account is not active yet (finish Stripe Connect onboarding); listings can be published once it is.");
             }
-            if (await Data.PublishAsync(db, r.Id, listing.Status, clock.GetUtcNow().UtcDateTime, ct) == 0)
+            if (await Data.PublishAsync(db, r.Id, listing.Status, clock.GetUtcNow().UtcDateTime, c) == 0)
             {
                 throw ApiProblem.InvalidTransition("The listing's status changed meanwhile; read it again.");
             }
-            await ListingCounters.MoveAsync(db, providerId, total: 0, active: +1, ct);
-            await Audit.WriteAsync(db, clock, new AuditEntry("listing", r.Id, "publish", listing.Status, "active", caller.Id, "provider"), ct);
-            await tx.CommitAsync(ct);
-        }
+            await ListingCounters.MoveAsync(db, providerId, total: 0, active: +1, c);
+            await Audit.WriteAsync(db, clock, new AuditEntry("listing", r.Id, "publish", listing.Status, "active", caller.Id, "provider"), c);
+        }, ct);
         await Send.OkAsync(await ListingDetails.LoadAsync(db, r.Id, ct) ?? throw ApiProblem.NotFound("listing"), ct);
     }
 }

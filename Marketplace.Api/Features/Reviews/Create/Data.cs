@@ -19,7 +19,7 @@ internal static class Data
     /// after the other, so each recomputation below sees every review committed before it.
     /// </summary>
     public static Task LockProviderAsync(Db db, int providerId, CancellationToken ct) =>
-        db.ExecuteAsync("SELECT id FROM marketplace.providers WHERE id = @id FOR UPDATE", ct,
+        db.ExecuteAsync("SELECT id FROM marketplace.providers WHERE id = @id FOR NO KEY UPDATE", ct,
             new DataParameter("id", providerId, DataType.Int32));
 
     public static Task<bool> ReviewExistsAsync(Db db, long transactionId, CancellationToken ct) =>

@@ -78,40 +78,51 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Mark
         }
         ThrowIfAnyErrors();
 
-        await using var tx = await db.BeginTransactionAsync(ct);
-        var transaction = new TransactionRow
+        return await db.InTransactionAsync(async c =>
         {
-            ClientId = me.Id,
-            ProviderId = target.ProviderId,
-            ListingId = target.ListingId,
-            ServiceDescription = req.Description is { Length: > 0 } description ? description : target.ListingTitle!,
-            ServiceNotes = req.Notes,
-            Quantity = quantity,
-            RequestedStartAt = req.RequestedStartAt?.ToUniversalTime(),
-            RequestedEndAt = req.RequestedEndAt?.ToUniversalTime(),
-            Status = "pending",
-            CreatedAt = now,
-        };
-        transaction.Id = await Data.InsertAsync(db, transaction, ct);
-        await Data.CountBookingAsync(db, target.ProviderId, target.ListingId, ct);
-        await Audit.WriteAsync(db, clock, new AuditEntry("transaction", transaction.Id, "booked", null, "pending", me.Id, PartyRole.Client,
-            new { target.ListingId, quantity, target.PriceType }), ct);
+            // the provider, then the listing (LockOrder), as pause, publish and delete take them: what was checked above is
+            // checked again under the locks, so a listing paused meanwhile takes no booking, and their counters stay exact
+            if (await LockOrder.ProviderAsync(db, target.ProviderId, c) != "active")
+            {
+                throw ApiProblem.Conflict("provider_not_available", "This provider is not taking bookings right now.");
+            }
+            if (target.ListingId is { } listingId && await LockOrder.ListingAsync(db, listingId, c) != "active")
+            {
+                throw ApiProblem.Conflict("listing_not_bookable", "This listing is not taking bookings right now.");
+            }
+            var transaction = new TransactionRow
+            {
+                ClientId = me.Id,
+                ProviderId = target.ProviderId,
+                ListingId = target.ListingId,
+                ServiceDescription = req.Description is { Length: > 0 } description ? description : target.ListingTitle!,
+                ServiceNotes = req.Notes,
+                Quantity = quantity,
+                RequestedStartAt = req.RequestedStartAt?.ToUniversalTime(),
+                RequestedEndAt = req.RequestedEndAt?.ToUniversalTime(),
+                Status = "pending",
+                CreatedAt = now,
+            };
+            transaction.Id = await Data.InsertAsync(db, transaction, c);
+            await Data.CountBookingAsync(db, target.ProviderId, target.ListingId, c);
+            await Audit.WriteAsync(db, clock, new AuditEntry("transaction", transaction.Id, "booked", null, "pending", me.Id, PartyRole.Client,
+                new { target.ListingId, quantity, target.PriceType }), c);
 
-        if (priced)
-        {
-            var price = Money.Breakdown(target.PriceCents!.Value * quantity, 0m, options.Fees.PlatformFeeBps, options.Fees.MinimumPlatformFeeCents);
-            await Invoicing.IssueAsync(db, clock, options, transaction, price, Invoicing.PaymentMethodFor(target.PaymentMode),
-                notes: null, internalNotes: null, dueAt: null, me.Id, PartyRole.Client, ct);
-            transaction.Status = "invoiced";
-            transaction.TotalCents = price.TotalCents;
-        }
+            if (priced)
+            {
+                var price = Money.Breakdown(target.PriceCents!.Value * quantity, 0m, options.Fees.PlatformFeeBps, options.Fees.MinimumPlatformFeeCents);
+                await Invoicing.IssueAsync(db, clock, options, transaction, price, Invoicing.PaymentMethodFor(target.PaymentMode),
+                    notes: null, internalNotes: null, dueAt: null, me.Id, PartyRole.Client, c);
+                transaction.Status = "invoiced";
+                transaction.TotalCents = price.TotalCents;
+            }
 
-        var parties = await Bookings.PartiesAsync(db, transaction.Id, ct);
-        await Outbox.EnqueueAsync(db, clock, BookingMails.BookingRequested(parties, transaction, options), ct);
+            var parties = await Bookings.PartiesAsync(db, transaction.Id, c);
+            await Outbox.EnqueueAsync(db, clock, BookingMails.BookingRequested(parties, transaction, options), c);
 
-        var view = await TransactionViews.LoadAsync(db, transaction.Id, PartyRole.Client, options.Currency, ct);
-        await scope.CompleteAsync(StatusCodes.Status201Created, view, ct);
-        await tx.CommitAsync(ct);
-        return (StatusCodes.Status201Created, view);
+            var view = await TransactionViews.LoadAsync(db, transaction.Id, PartyRole.Client, options.Currency, c);
+            await scope.CompleteAsync(StatusCodes.Status201Created, view, c);
+            return (StatusCodes.Status201Created, view);
+        }, ct);
     }
 }

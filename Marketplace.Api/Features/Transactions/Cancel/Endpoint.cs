@@ -39,31 +39,31 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        InvoiceRow? invoice;
-        await using (var tx = await db.BeginTransactionAsync(ct))
+        var invoice = await db.InTransactionAsync(async c =>
         {
-            if (await Data.CancelAsync(db, req.Id, transaction.Status, role, req.Reason, now, ct) == 0)
+            // the booking, then its invoice (LockOrder): the provider's void and the payment webhook take them in this order too
+            if (await Data.CancelAsync(db, req.Id, transaction.Status, role, req.Reason, now, c) == 0)
             {
                 throw ApiProblem.InvalidTransition("The booking changed meanwhile; reload it.");
             }
             await Audit.WriteAsync(db, clock, new AuditEntry("transaction", req.Id, "cancelled", transaction.Status, "cancelled", me.Id, role,
-                new { reason = req.Reason }), ct);
+                new { reason = req.Reason }), c);
 
-            invoice = await db.Invoices.FirstOrDefaultAsync(i => i.TransactionId == req.Id, ct);
-            if (invoice is not null && await Data.VoidInvoiceAsync(db, invoice.Id, now, ct) == 1)
+            var row = await db.Invoices.FirstOrDefaultAsync(i => i.TransactionId == req.Id, c);
+            if (row is not null && await Data.VoidInvoiceAsync(db, row.Id, now, c) == 1)
             {
-                await Audit.WriteAsync(db, clock, new AuditEntry("invoice", invoice.Id, "voided", invoice.Status, "void", me.Id, role,
-                    new { reason = "booking cancelled" }), ct);
+                await Audit.WriteAsync(db, clock, new AuditEntry("invoice", row.Id, "voided", row.Status, "void", me.Id, role,
+                    new { reason = "booking cancelled" }), c);
             }
 
-            var refundFollows = invoice is not null && invoice.PaidCents > invoice.RefundedCents;
-            var parties = await Bookings.PartiesAsync(db, req.Id, ct);
+            var refundFollows = row is not null && row.PaidCents > row.RefundedCents;
+            var parties = await Bookings.PartiesAsync(db, req.Id, c);
             foreach (var mail in BookingMails.Cancelled(parties, transaction, role, req.Reason, refundFollows, options))
             {
-                await Outbox.EnqueueAsync(db, clock, mail, ct);
+                await Outbox.EnqueueAsync(db, clock, mail, c);
             }
-            await tx.CommitAsync(ct);
-        }
+            return row;
+        }, ct);
 
         // Stripe after the commit: the cancellation stands whatever Stripe answers
         if (invoice is not null && invoice.PaidCents == 0)

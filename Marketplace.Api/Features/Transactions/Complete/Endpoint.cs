@@ -34,14 +34,17 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
             throw ApiProblem.InvalidTransition($"A {transaction.Status} booking cannot be completed; only a paid or in-progress one can.");
         }
 
-        await using var tx = await db.BeginTransactionAsync(ct);
-        if (await Data.CompleteAsync(db, req.Id, transaction.Status, clock.GetUtcNow().UtcDateTime, ct) == 0)
+        await db.InTransactionAsync(async c =>
         {
-            throw ApiProblem.InvalidTransition("The booking changed meanwhile; reload it.");
-        }
-        await Data.CountCompletedAsync(db, transaction.ProviderId, ct);
-        await Audit.WriteAsync(db, clock, new AuditEntry("transaction", req.Id, "completed", transaction.Status, "completed", me.Id, role), ct);
-        await tx.CommitAsync(ct);
+            // the provider before the booking (LockOrder): its completed_transactions counter moves with it
+            await LockOrder.ProviderAsync(db, transaction.ProviderId, c);
+            if (await Data.CompleteAsync(db, req.Id, transaction.Status, clock.GetUtcNow().UtcDateTime, c) == 0)
+            {
+                throw ApiProblem.InvalidTransition("The booking changed meanwhile; reload it.");
+            }
+            await Data.CountCompletedAsync(db, transaction.ProviderId, c);
+            await Audit.WriteAsync(db, clock, new AuditEntry("transaction", req.Id, "completed", transaction.Status, "completed", me.Id, role), c);
+        }, ct);
 
         await Send.OkAsync(await TransactionViews.LoadAsync(db, req.Id, role, options.Currency, ct), ct);
     }

@@ -41,10 +41,18 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
         var price = Money.Breakdown(req.ServicePriceCents!.Value, req.TaxRate ?? 0m, options.Fees.PlatformFeeBps, options.Fees.MinimumPlatformFeeCents);
         var paymentMode = await Data.PaymentModeAsync(db, transaction.ProviderId, ct);
 
-        await using var tx = await db.BeginTransactionAsync(ct);
-        await Invoicing.IssueAsync(db, clock, options, transaction, price, Invoicing.PaymentMethodFor(paymentMode),
-            req.Notes, req.InternalNotes, req.DueAt?.ToUniversalTime(), me.Id, PartyRole.Provider, ct);
-        await tx.CommitAsync(ct);
+        await db.InTransactionAsync(async c =>
+        {
+            // the transition is checked under the booking's lock before the invoice is inserted: a concurrent
+            // invoicing of the same booking waits here and then finds it invoiced (409), never a duplicate invoice
+            var status = await LockOrder.TransactionAsync(db, transaction.Id, c);
+            if (status != "pending")
+            {
+                throw ApiProblem.InvalidTransition($"A {status} booking cannot be invoiced; only a pending one can (it changed meanwhile).");
+            }
+            await Invoicing.IssueAsync(db, clock, options, transaction, price, Invoicing.PaymentMethodFor(paymentMode),
+                req.Notes, req.InternalNotes, req.DueAt?.ToUniversalTime(), me.Id, PartyRole.Provider, c);
+        }, ct);
 
         await Send.OkAsync(await TransactionViews.LoadAsync(db, req.Id, role, options.Currency, ct), ct);
     }

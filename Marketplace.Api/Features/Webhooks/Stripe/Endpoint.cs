@@ -71,18 +71,25 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
             return;
         }
 
-        await using var tx = await db.BeginTransactionAsync(ct);
-        if (!await Data.TryRecordAsync(db, evt, payload, now, Events.ChargeLock(evt, charge), null, ct))
+        // retried as a whole on a deadlock or serialization failure (LockOrder); null: a duplicate delivery
+        var applied = await db.InTransactionAsync(async c =>
+        {
+            if (!await Data.TryRecordAsync(db, evt, payload, now, Events.ChargeLock(evt, charge), null, c))
+            {
+                return null;
+            }
+            var result = await new Events(db, clock, options).ApplyAsync(evt, charge, c);
+            if (!result.Recorded)
+            {
+                await Data.FinishAsync(db, evt.Id, result, now, c);
+            }
+            return result;
+        }, ct);
+        if (applied is null)
         {
             await Send.OkAsync(new Response(true, true, Outcomes.NoChange), ct);
             return;
         }
-        var applied = await new Events(db, clock, options).ApplyAsync(evt, charge, ct);
-        if (!applied.Recorded)
-        {
-            await Data.FinishAsync(db, evt.Id, applied, now, ct);
-        }
-        await tx.CommitAsync(ct);
 
         if (applied.Outcome is Outcomes.AmountMismatch or Outcomes.CurrencyMismatch or Outcomes.DuplicatePayment or Outcomes.PaidAfterCancel or Outcomes.Dispute)
         {
