@@ -18,6 +18,7 @@ internal static class Api
         builder.Services.AddMarketplaceEmail();
         builder.Services.AddMarketplaceRateLimiting();
         builder.Services.AddMarketplaceIdempotency();
+        builder.Services.AddSingleton<Cursors>();
         builder.Services.AddFastEndpoints();
         builder.Services.AddMarketplaceOpenApi();
         builder.Services.AddMarketplaceHealth();
