@@ -21,6 +21,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
     public override void Configure()
     {
         Post("invoices/{id}/pay");
+        Options(b => b.WithMetadata(AcceptsIdempotencyKey.Instance));
         Description(d => d.ProducesProblemDetails(400).ProducesProblemDetails(401).ProducesProblemDetails(403)
             .ProducesProblemDetails(404).ProducesProblemDetails(409).ProducesProblemDetails(502).ProducesProblemDetails(503));
         Summary(s =>

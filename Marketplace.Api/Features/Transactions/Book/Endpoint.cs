@@ -12,6 +12,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Mark
     public override void Configure()
     {
         Post("transactions");
+        Options(b => b.WithMetadata(AcceptsIdempotencyKey.Instance));
         Policies(Infrastructure.Policies.VerifiedEmail);
         Description(d => d
             .Produces<TransactionView>(201)
@@ -85,7 +86,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Mark
             ProviderId = target.ProviderId,
             ListingId = target.ListingId,
             ServiceDescription = req.Description is { Length: > 0 } description ? description : target.ListingTitle!,
-            ServiceNotes = req.Notes,
+            ServiceNotes = req.ServiceNotes ?? req.Notes,
             Quantity = quantity,
             RequestedStartAt = req.RequestedStartAt?.ToUniversalTime(),
             RequestedEndAt = req.RequestedEndAt?.ToUniversalTime(),
