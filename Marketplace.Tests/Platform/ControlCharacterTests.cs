@@ -26,6 +26,7 @@ public sealed class ControlCharacterTests(AppFixture app, ITestOutputHelper outp
         var listingId = await app.CreateListingAsync(provider);
         var pending = await app.CreateTransactionAsync(client, provider, listingId, status: "pending");
         var completed = await app.CreateTransactionAsync(client, provider, listingId, status: "completed");
+        var unreviewed = await app.CreateTransactionAsync(client, provider, listingId, status: "completed");
         var review = await (await app.Client(client.AccessToken).PostJson($"{Api}/reviews",
             new { transactionId = completed, rating = 5, title = "Great", reviewText = "Lovely work" })).AssertJson(HttpStatusCode.Created);
         var reviewId = review.GetProperty("id").GetInt32();
@@ -57,7 +58,7 @@ public sealed class ControlCharacterTests(AppFixture app, ITestOutputHelper outp
             new("my transactions (query)", HttpMethod.Get, "/transactions?status=paid%00", null, "status", client.AccessToken),
             new("invoice", HttpMethod.Post, $"/transactions/{pending}/invoice", $$"""{"servicePriceCents":1000,"notes":"Thanks{{Nul}}"}""", "notes", provider.Owner.AccessToken),
             new("cancel", HttpMethod.Post, $"/transactions/{pending}/cancel", $$"""{"reason":"Sick{{Nul}}"}""", "reason", client.AccessToken),
-            new("review", HttpMethod.Post, "/reviews", $$"""{"transactionId":{{completed}},"rating":5,"reviewText":"Good{{Nul}}"}""", "reviewText", client.AccessToken),
+            new("review", HttpMethod.Post, "/reviews", $$"""{"transactionId":{{unreviewed}},"rating":5,"reviewText":"Good{{Nul}}"}""", "reviewText", client.AccessToken),
             new("respond to review", HttpMethod.Post, $"/reviews/{reviewId}/response", $$"""{"providerResponse":"Thanks{{Nul}}"}""", "providerResponse", provider.Owner.AccessToken),
             new("flag review", HttpMethod.Post, $"/reviews/{reviewId}/flag", $$"""{"reason":"Spam{{Nul}}"}""", "reason", provider.Owner.AccessToken),
             new("start thread", HttpMethod.Post, "/messages/threads", $$"""{"providerId":{{provider.Id}},"subject":"Hi{{Nul}}","body":"Hello"}""", "subject", client.AccessToken),
