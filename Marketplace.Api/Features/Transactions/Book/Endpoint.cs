@@ -24,7 +24,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Mark
             s.Description = "Books a listing, or asks a provider directly for a described service. A fixed, hourly or daily price "
                 + "is computed at once (price x quantity) and the booking is invoiced automatically (status invoiced); a custom or "
                 + "contact listing, or a direct request, creates a pending request the provider prices with POST /transactions/{id}/invoice. "
-                + "Verified e-mail required. Honours Idempotency-Key. Errors: 403 cannot_book_own_listing; 404 listing or provider; "
+                + "The client's notes go in serviceNotes (notes is a deprecated alias). Verified e-mail required. Honours Idempotency-Key. Errors: 403 cannot_book_own_listing; 404 listing or provider; "
                 + "409 listing_not_bookable, provider_not_available, idempotency_key_reused, idempotency_request_in_progress.";
             s.Responses[201] = "The booking, with its invoice when it was invoiced at once.";
         });
