@@ -43,7 +43,7 @@ try
         var before = Rss.Of(api.Id);
         using var sampler = Rss.Sample(api.Id);
         var started = Stopwatch.StartNew();
-        var results = await Task.WhenAll(Enumerable.Range(0, options.Senders).Select(_ => SendAsync(http, options.Megabytes, chunked)));
+        var results = await Task.WhenAll(Enumerable.Range(0, options.Senders).Select(_ => SendAsync(http.BaseAddress!, options.Megabytes, chunked)));
         var elapsed = started.Elapsed;
         await Task.Delay(TimeSpan.FromSeconds(10)); // what is kept, not what is in flight
         var after = Rss.Of(api.Id);
@@ -68,19 +68,73 @@ finally
 }
 return exitCode;
 
-static async Task<(string Status, long Sent)> SendAsync(HttpClient http, int megabytes, bool chunked)
+// Raw HTTP/1.1 over a socket, reading the answer while the body is still being written: an HTTP
+// client library would report the server closing the connection after its early 413 as a send
+// failure and lose the status the server did answer.
+static async Task<(string Status, long Sent)> SendAsync(Uri baseAddress, int megabytes, bool chunked)
 {
-    var content = new LoginBody(megabytes * 1024L * 1024, chunked);
+    using var tcp = new TcpClient();
+    await tcp.ConnectAsync(baseAddress.Host, baseAddress.Port);
+    var stream = tcp.GetStream();
+    var size = megabytes * 1024L * 1024;
+    var head = Encoding.ASCII.GetBytes(
+        $"POST /api/v1/marketplace/auth/login HTTP/1.1\r\nHost: {baseAddress.Authority}\r\nContent-Type: application/json\r\n"
+        + (chunked ? "Transfer-Encoding: chunked\r\n" : $"Content-Length: {size}\r\n") + "\r\n");
+    var answer = ReadStatusAsync(stream);
+    long sent = 0;
     try
     {
-        using var response = await http.PostAsync("/api/v1/marketplace/auth/login", content);
-        return (((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), content.Sent);
+        await stream.WriteAsync(head);
+        foreach (var piece in LoginBody.Pieces(size))
+        {
+            if (answer.IsCompleted)
+            {
+                break;
+            }
+            if (chunked)
+            {
+                await stream.WriteAsync(Encoding.ASCII.GetBytes($"{piece.Length:x}\r\n"));
+            }
+            await stream.WriteAsync(piece);
+            if (chunked)
+            {
+                await stream.WriteAsync("\r\n"u8.ToArray());
+            }
+            sent += piece.Length;
+        }
+        if (chunked && !answer.IsCompleted)
+        {
+            await stream.WriteAsync("0\r\n\r\n"u8.ToArray());
+        }
     }
-    catch (HttpRequestException ex)
+    catch (IOException)
     {
-        // the server may close the connection on a body it refuses
-        return ($"closed ({ex.HttpRequestError})", content.Sent);
+        // the server closed the connection after answering: the answer below is what it said
     }
+    return (await answer, sent);
+}
+
+static async Task<string> ReadStatusAsync(NetworkStream stream)
+{
+    var buffer = new byte[256];
+    var read = 0;
+    try
+    {
+        while (read < buffer.Length && (read == 0 || Array.IndexOf(buffer, (byte)'\n', 0, read) < 0))
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(read));
+            if (n == 0)
+            {
+                break;
+            }
+            read += n;
+        }
+    }
+    catch (IOException)
+    {
+    }
+    var line = Encoding.ASCII.GetString(buffer, 0, read).Split("\r\n")[0];
+    return line.Split(' ') is [_, var status, ..] ? status : "closed without an answer";
 }
 
 static double Median(IEnumerable<long> values)
@@ -89,46 +143,22 @@ static double Median(IEnumerable<long> values)
     return sorted.Length == 0 ? 0 : sorted[sorted.Length / 2];
 }
 
-/// <summary>{"email":...,"password":"xxxx...."} of the given size, written as it is sent (the client holds 64 KB of it).</summary>
-internal sealed class LoginBody : HttpContent
+/// <summary>{"email":...,"password":"xxxx...."} of the given size, produced as it is sent (the sender holds 64 KB of it).</summary>
+internal static class LoginBody
 {
     private static readonly byte[] Head = Encoding.UTF8.GetBytes("{\"email\":\"big-body@example.test\",\"password\":\"");
     private static readonly byte[] Tail = "\"}"u8.ToArray();
-    private readonly long size;
-    private readonly bool chunked;
-    private long sent;
 
-    public LoginBody(long size, bool chunked)
+    public static IEnumerable<ReadOnlyMemory<byte>> Pieces(long size)
     {
-        this.size = size;
-        this.chunked = chunked;
-        Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-    }
-
-    public long Sent => Interlocked.Read(ref sent);
-
-    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
-    {
-        await stream.WriteAsync(Head);
-        Interlocked.Add(ref sent, Head.Length);
+        yield return Head;
         var chunk = new byte[64 * 1024];
         chunk.AsSpan().Fill((byte)'x');
-        var filler = size - Head.Length - Tail.Length;
-        while (filler > 0)
+        for (var filler = size - Head.Length - Tail.Length; filler > 0; filler -= chunk.Length)
         {
-            var n = (int)Math.Min(chunk.Length, filler);
-            await stream.WriteAsync(chunk.AsMemory(0, n));
-            Interlocked.Add(ref sent, n);
-            filler -= n;
+            yield return chunk.AsMemory(0, (int)Math.Min(chunk.Length, filler));
         }
-        await stream.WriteAsync(Tail);
-        Interlocked.Add(ref sent, Tail.Length);
-    }
-
-    protected override bool TryComputeLength(out long length)
-    {
-        length = size;
-        return !chunked;
+        yield return Tail;
     }
 }
 
