@@ -127,6 +127,9 @@ public sealed class StrictInputTests(AppFixture app) : IClassFixture<AppFixture>
         {
             Assert.False(schema.Value.TryGetProperty("properties", out var properties) && properties.TryGetProperty("idempotencyKey", out _), schema.Name);
         }
+        var pay = paths.GetProperty($"{Api}/invoices/{{id}}/pay").GetProperty("post");
+        Assert.False(pay.TryGetProperty("requestBody", out var payBody) && payBody.TryGetProperty("required", out var required) && required.GetBoolean(),
+            $"paying demands a body: {payBody}");
         var book = schemas.GetProperty("TransactionsBookRequest").GetProperty("properties");
         Assert.True(book.TryGetProperty("serviceNotes", out _));
     }
