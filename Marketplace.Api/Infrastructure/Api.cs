@@ -14,10 +14,12 @@ internal static class Api
     public static WebApplicationBuilder AddMarketplaceApi(this WebApplicationBuilder builder)
     {
         builder.Services.AddMarketplaceErrors();
+        builder.AddMarketplaceRequestLimits();
         builder.Services.AddMarketplaceStripe();
         builder.Services.AddMarketplaceEmail();
         builder.Services.AddMarketplaceRateLimiting();
         builder.Services.AddMarketplaceIdempotency();
+        builder.Services.AddSingleton<Cursors>();
         builder.Services.AddFastEndpoints();
         builder.Services.AddMarketplaceOpenApi();
         builder.Services.AddMarketplaceHealth();
@@ -32,6 +34,8 @@ internal static class Api
         app.UseMarketplaceRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMarketplaceRequestLimits();
+        app.UseMarketplaceStrictInput();
         app.UseMarketplaceRateLimiting();
         app.UseMarketplaceAuth();
         app.UseFastEndpoints(c =>
@@ -39,6 +43,15 @@ internal static class Api
             c.Endpoints.RoutePrefix = RoutePrefix;
             c.Endpoints.ShortNames = false;
             Configure(c.Serializer.Options);
+            // requests only: an unknown property and control characters in any string are 400s (README: strict input)
+            c.Serializer.Options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            c.Serializer.Options.Converters.Add(new StrictTextConverter());
+            c.Binding.JsonExceptionTransformer = StrictInput.FromJsonException;
+            // an empty body is no body (Pay and other bodiless POSTs), whatever its Content-Type
+            var json = c.Serializer.Options;
+            c.Serializer.RequestDeserializer = (request, type, context, ct) => request.ContentLength == 0
+                ? ValueTask.FromResult<object?>(null)
+                : request.ReadFromJsonAsync(type, context?.Options ?? json, ct);
             c.Errors.ResponseBuilder = Errors.ValidationProblem;
             c.Errors.ProducesMetadataType = typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails);
         });

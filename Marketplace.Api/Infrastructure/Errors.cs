@@ -89,7 +89,8 @@ internal static class Errors
             Type = "https://tools.ietf.org/html/rfc9110#section-15.5.1",
             Instance = http.Request.Path,
         };
-        problem.Extensions["code"] = ValidationFailed;
+        // a body whose only fault is fields the endpoint does not have (DESIGN strict input)
+        problem.Extensions["code"] = failures.Count > 0 && failures.All(f => f.ErrorCode == StrictInput.UnknownField) ? StrictInput.UnknownField : ValidationFailed;
         problem.Extensions["traceId"] = Activity.Current?.Id ?? http.TraceIdentifier;
         return problem;
     }
@@ -129,6 +130,12 @@ internal static class Errors
                     problem.Title = "Payment provider error";
                     problem.Detail = "Stripe could not complete the request; try again later.";
                     problem.Extensions["code"] = "stripe_error";
+                    break;
+                case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }:
+                    // Kestrel's (or RequestLimits') cut of a body past its limit, met while reading it
+                    problem.Status = StatusCodes.Status413PayloadTooLarge;
+                    problem.Title = "Payload too large";
+                    problem.Detail = "The request body is larger than this endpoint accepts.";
                     break;
                 case BadHttpRequestException bad:
                     problem.Status = bad.StatusCode;

@@ -23,6 +23,7 @@ public sealed class MarketplaceOptions
     public DatabaseOptions Database { get; set; } = new();
     public RateLimitingOptions RateLimiting { get; set; } = new();
     public IdempotencyOptions Idempotency { get; set; } = new();
+    public LimitsOptions Limits { get; set; } = new();
 
     public sealed class AuthOptions
     {
@@ -66,6 +67,12 @@ public sealed class MarketplaceOptions
     public sealed class DatabaseOptions
     {
         public bool MigrateOnStartup { get; set; }
+    }
+
+    public sealed class LimitsOptions
+    {
+        /// <summary>Largest request body in bytes, unless an endpoint documents more (the Stripe webhook); larger is 413.</summary>
+        public long MaxRequestBodyBytes { get; set; } = RequestLimits.DefaultMaxRequestBodyBytes;
     }
 
     public sealed class IdempotencyOptions
@@ -145,6 +152,10 @@ internal sealed class MarketplaceOptionsValidator(IHostEnvironment environment) 
         if (o.RateLimiting.AuthPerMinute < 1 || o.RateLimiting.MessagesPerMinute < 1)
         {
             errors.Add("Marketplace:RateLimiting limits must be at least 1 per minute.");
+        }
+        if (o.Limits.MaxRequestBodyBytes is < 1024 or > RequestLimits.MaxConfigurableBodyBytes)
+        {
+            errors.Add($"Marketplace:Limits:MaxRequestBodyBytes must be between 1024 and {RequestLimits.MaxConfigurableBodyBytes}.");
         }
         if (o.Idempotency.RetentionHours is < 1 or > 8760)
         {

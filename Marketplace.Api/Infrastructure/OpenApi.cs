@@ -22,6 +22,7 @@ internal static class OpenApi
                     + "times are ISO-8601 UTC; errors are RFC 9457 problem details with a stable `code`.";
                 s.SchemaSettings.SchemaNameGenerator = new SliceSchemaNames();
                 s.DocumentProcessors.Add(new ProblemSchemaProcessor());
+                s.OperationProcessors.Add(new IdempotencyKeyParameter());
             };
         });
 
@@ -83,6 +84,38 @@ internal static class OpenApi
             }
             return (type.DeclaringType is { } declaring ? declaring.Name : "") + name;
         }
+    }
+}
+
+/// <summary>Endpoint metadata: the endpoint honours the Idempotency-Key header (documented as a header parameter, never a body field).</summary>
+public sealed class AcceptsIdempotencyKey
+{
+    public static readonly AcceptsIdempotencyKey Instance = new();
+
+    private AcceptsIdempotencyKey()
+    {
+    }
+}
+
+/// <summary>Documents the Idempotency-Key header on the operations whose endpoint carries <see cref="AcceptsIdempotencyKey"/>.</summary>
+internal sealed class IdempotencyKeyParameter : NSwag.Generation.Processors.IOperationProcessor
+{
+    public bool Process(NSwag.Generation.Processors.Contexts.OperationProcessorContext context)
+    {
+        if (context is NSwag.Generation.AspNetCore.AspNetCoreOperationProcessorContext aspNet
+            && aspNet.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<AcceptsIdempotencyKey>().Any())
+        {
+            context.OperationDescription.Operation.Parameters.Add(new NSwag.OpenApiParameter
+            {
+                Name = Idempotency.Header,
+                Kind = NSwag.OpenApiParameterKind.Header,
+                IsRequired = false,
+                Description = $"Optional, 1-{Idempotency.MaxKeyLength} visible ASCII characters (a UUID): a retry with the same key and body "
+                    + "gets the first answer (header Idempotent-Replayed: true); the same key with another body is 409 idempotency_key_reused.",
+                Schema = new NJsonSchema.JsonSchema { Type = NJsonSchema.JsonObjectType.String, MaxLength = Idempotency.MaxKeyLength },
+            });
+        }
+        return true;
     }
 }
 

@@ -26,3 +26,160 @@ public static class Validation
     public static IRuleBuilderOptions<T, string?> CountryCode<T>(this IRuleBuilder<T, string?> rule) =>
         rule.Matches("^[A-Z]{2}$").WithMessage("{PropertyName} must be a two-letter ISO country code in capitals (US).");
 }
+
+/// <summary>
+/// The one rule for text from outside, applied to every input at once (JSON bodies through
+/// <see cref="StrictTextConverter"/>, query strings and route values through
+/// <see cref="StrictInput"/>): no control characters except tab and line feed, and carriage
+/// return only as part of a CRLF line break (what a browser's textarea submits). NUL, lone CR,
+/// ESC, DEL and the C1 controls are refused: PostgreSQL cannot store NUL, and the rest only ever
+/// serve to corrupt logs, e-mails and terminals. Lone UTF-16 surrogates (not text) are refused too.
+/// </summary>
+public static class Text
+{
+    public const string Rule = "must not contain control characters (only tab, line feed and CRLF line breaks are allowed).";
+
+    public static bool IsAllowed(ReadOnlySpan<char> text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c < ' ' || c is >= '\u007f' and <= '\u009f')
+            {
+                if (c is '\t' or '\n' || (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n'))
+                {
+                    continue;
+                }
+                return false;
+            }
+            if (char.IsSurrogate(c))
+            {
+                if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                {
+                    i++;
+                    continue;
+                }
+                return false;
+            }
+        }
+        return true;
+    }
+}
+
+/// <summary>A JSON string that breaks <see cref="Text"/>: a 400 naming the field (the JSON path).</summary>
+public sealed class ForbiddenTextException() : System.Text.Json.JsonException(Text.Rule);
+
+/// <summary>Reads every JSON string of a request body (values and dictionary keys) through <see cref="Text"/>.</summary>
+public sealed class StrictTextConverter : System.Text.Json.Serialization.JsonConverter<string>
+{
+    public override string? Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+        Checked(reader.GetString());
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, string value, System.Text.Json.JsonSerializerOptions options) =>
+        writer.WriteStringValue(value);
+
+    public override string ReadAsPropertyName(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+        Checked(reader.GetString())!;
+
+    public override void WriteAsPropertyName(System.Text.Json.Utf8JsonWriter writer, string value, System.Text.Json.JsonSerializerOptions options) =>
+        writer.WritePropertyName(value);
+
+    private static string? Checked(string? value) =>
+        value is null || Text.IsAllowed(value) ? value : throw new ForbiddenTextException();
+}
+
+/// <summary>
+/// Strict input (DESIGN round 2) for every endpoint, before any handler runs: query strings and
+/// route values follow <see cref="Text"/>; a JSON body's strings follow it too
+/// (<see cref="StrictTextConverter"/>), and a JSON property the request does not have is 400
+/// <c>unknown_field</c> (<see cref="System.Text.Json.JsonUnmappedMemberHandling.Disallow"/>), turned
+/// into field errors by <see cref="FromJsonException"/>.
+/// </summary>
+internal static class StrictInput
+{
+    public const string UnknownField = "unknown_field";
+
+    /// <summary>The field of a JSON failure is its path (<c>$.businessHours.mon[0].open</c> is <c>businessHours.mon[0].open</c>).</summary>
+    public static FluentValidation.Results.ValidationFailure FromJsonException(System.Text.Json.JsonException ex)
+    {
+        var field = ex.Path is null or "$" ? "body" : ex.Path.StartsWith("$.", StringComparison.Ordinal) ? ex.Path[2..] : ex.Path.TrimStart('$');
+        if (ex is ForbiddenTextException)
+        {
+            return new(field, $"{field} {Text.Rule}");
+        }
+        if (UnmappedProperty(ex) is { } unknown)
+        {
+            var name = field == "body" ? unknown : field.EndsWith(unknown, StringComparison.Ordinal) ? field : $"{field}.{unknown}";
+            return new(name, "Unknown field.") { ErrorCode = UnknownField };
+        }
+        // the serializer's own message names .NET types and byte offsets: not for integrators
+        return new(field, field == "body"
+            ? "The body is not a valid JSON object for this request."
+            : $"{field} has a value of the wrong type or format.");
+    }
+
+    /// <summary>The JSON property name of a "could not be mapped to any .NET member" failure, else null.</summary>
+    private static string? UnmappedProperty(System.Text.Json.JsonException ex)
+    {
+        const string Prefix = "The JSON property '";
+        var message = ex.Message;
+        if (!message.StartsWith(Prefix, StringComparison.Ordinal) || !message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var end = message.IndexOf("' could not be mapped", StringComparison.Ordinal);
+        return end > Prefix.Length ? message[Prefix.Length..end] : null;
+    }
+
+    public static WebApplication UseMarketplaceStrictInput(this WebApplication app)
+    {
+        app.Use(async (http, next) =>
+        {
+            if (string.IsNullOrEmpty(http.Request.ContentType)
+                && http.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>() is { IsOptional: false, ContentTypes.Count: > 0 } accepts
+                && !accepts.ContentTypes.Contains("*/*"))
+            {
+                // FastEndpoints answers this case with a bare 415 it has already started; answer it here as a problem
+                http.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+                var unsupported = new Microsoft.AspNetCore.Mvc.ProblemDetails
+                {
+                    Status = StatusCodes.Status415UnsupportedMediaType,
+                    Title = "Unsupported media type",
+                    Detail = $"Send the body as {string.Join(" or ", accepts.ContentTypes)}.",
+                    Instance = http.Request.Path,
+                };
+                unsupported.Extensions["code"] = "unsupported_media_type";
+                await http.RequestServices.GetRequiredService<IProblemDetailsService>()
+                    .WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = unsupported });
+                return;
+            }
+
+            var failures = new List<FluentValidation.Results.ValidationFailure>();
+            foreach (var (name, values) in http.Request.Query)
+            {
+                var field = Text.IsAllowed(name) ? name : "query";
+                if (!Text.IsAllowed(name) || values.Any(v => v is not null && !Text.IsAllowed(v)))
+                {
+                    failures.Add(new(field, $"{field} {Text.Rule}"));
+                }
+            }
+            foreach (var (name, value) in http.Request.RouteValues)
+            {
+                if (value is string text && !Text.IsAllowed(text))
+                {
+                    failures.Add(new(name, $"{name} {Text.Rule}"));
+                }
+            }
+            if (failures.Count == 0)
+            {
+                await next(http);
+                return;
+            }
+            var problem = (Microsoft.AspNetCore.Http.HttpValidationProblemDetails)Errors.ValidationProblem(failures, http, StatusCodes.Status400BadRequest);
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await http.RequestServices.GetRequiredService<IProblemDetailsService>()
+                .WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
+        });
+        return app;
+    }
+}

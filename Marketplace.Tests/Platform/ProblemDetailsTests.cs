@@ -17,10 +17,30 @@ public sealed class ProblemDetailsTests(AppFixture app) : IClassFixture<AppFixtu
     }
 
     [Fact]
-    public async Task A_wrong_verb_is_a_405_problem()
+    public async Task A_wrong_verb_is_a_405_problem_with_the_allowed_verbs()
     {
         var response = await app.Client().DeleteAsync("/api/v1/marketplace/auth/me");
         await response.AssertProblem(HttpStatusCode.MethodNotAllowed, "method_not_allowed");
+        Assert.Equal(["GET", "PATCH"], response.Content.Headers.Allow.Order());
+    }
+
+    [Fact]
+    public async Task A_body_without_a_media_type_is_a_415_problem()
+    {
+        var response = await app.Client().PostAsync("/api/v1/marketplace/auth/login", null);
+        await response.AssertProblem(HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+
+        var bytes = new ByteArrayContent("""{"email":"a@example.test","password":"x"}"""u8.ToArray());
+        await (await app.Client().PostAsync("/api/v1/marketplace/auth/login", bytes)).AssertProblem(HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+    }
+
+    [Fact]
+    public async Task A_body_of_another_media_type_is_a_415_problem()
+    {
+        var response = await app.Client().PostAsync("/api/v1/marketplace/auth/login", new StringContent("email=a@example.test", System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));
+        await response.AssertProblem(HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+        var xml = await app.Client().PostAsync("/api/v1/marketplace/auth/register", new StringContent("<a/>", System.Text.Encoding.UTF8, "application/xml"));
+        await xml.AssertProblem(HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
     }
 
     [Fact]

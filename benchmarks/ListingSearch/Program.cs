@@ -133,7 +133,7 @@ static Process StartApi(string repo, string baseUrl, string connectionString)
     };
     start.Environment["ConnectionStrings__Marketplace"] = connectionString;
     start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-    start.Environment["Marketplace__Auth__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
+    start.Environment["Marketplace__Auth__SigningKey"] = Scenarios.SigningKey;
     start.Environment["Marketplace__RateLimiting__Enabled"] = "false";
     start.Environment["Marketplace__Database__MigrateOnStartup"] = "false";
     // one log line per request to the console would measure the console; warnings and errors still show
@@ -230,6 +230,9 @@ internal sealed record Probe(string Url, Request Request, BrowseCursor? After);
 
 internal static class Scenarios
 {
+    /// <summary>The API's signing key for this run: page 50's cursor is decoded (and its signature checked) as the API does.</summary>
+    public static readonly string SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
+
     private const string Base = "/api/v1/marketplace/listings";
 
     public static async Task<List<Scenario>> BuildAsync(HttpClient http)
@@ -277,7 +280,7 @@ internal static class Scenarios
             var json = JsonDocument.Parse(await http.GetStringAsync(Url(request) + (cursor is null ? "" : $"&cursor={cursor}"))).RootElement;
             cursor = json.GetProperty("nextCursor").GetString() ?? throw new InvalidOperationException($"{name}: fewer than 50 pages");
         }
-        return new Scenario(name, [new Probe(Url(request) + $"&cursor={cursor}", request, Paging.Decode<BrowseCursor>(cursor))]);
+        return new Scenario(name, [new Probe(Url(request) + $"&cursor={cursor}", request, new Cursors(Encoding.UTF8.GetBytes(SigningKey)).Decode<BrowseCursor>(cursor, Marketplace.Api.Features.Listings.Browse.Data.ScopeOf(request)))]);
     }
 
     private static Scenario Simple(string name, Request request) => Rotating(name, [request]);

@@ -38,9 +38,10 @@ internal static class PublishedReviews
 
     public enum Scope { Listing, Provider }
 
-    public static async Task<ReviewPage> PageAsync(Db db, Scope scope, int id, int? limit, string? cursor, CancellationToken ct)
+    public static async Task<ReviewPage> PageAsync(Db db, Cursors cursors, Scope scope, int id, int? limit, string? cursor, CancellationToken ct)
     {
-        var after = Paging.Decode<Key>(cursor);
+        var list = new CursorScope(scope == Scope.Listing ? "listings.reviews" : "providers.reviews", new { id });
+        var after = cursors.Decode<Key>(cursor, list);
         var take = limit ?? Paging.DefaultLimit;
         var summary = await SummaryAsync(db, scope, id, ct);
 
@@ -60,7 +61,7 @@ internal static class PublishedReviews
         var items = rows.Select(r => new PublicReview(
             r.Id, r.ProviderId, r.ListingId, r.Rating, r.Title, r.ReviewText, ReviewerName(r.FirstName, r.LastName),
             r.CreatedAt, r.ProviderResponse, r.RespondedAt)).ToList();
-        var page = Paging.Page(items, take, r => new Key(r.CreatedAt, r.Id));
+        var page = cursors.Page(items, take, r => new Key(r.CreatedAt, r.Id), list);
         return new ReviewPage(summary, page.Items, page.NextCursor);
     }
 

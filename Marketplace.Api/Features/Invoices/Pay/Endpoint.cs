@@ -21,6 +21,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
     public override void Configure()
     {
         Post("invoices/{id}/pay");
+        Options(b => b.WithMetadata(AcceptsIdempotencyKey.Instance));
         Description(d => d.ProducesProblemDetails(400).ProducesProblemDetails(401).ProducesProblemDetails(403)
             .ProducesProblemDetails(404).ProducesProblemDetails(409).ProducesProblemDetails(502).ProducesProblemDetails(503));
         Summary(s =>
@@ -28,7 +29,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
             s.Summary = "Pay an invoice (Stripe Checkout)";
             s.Description = "The client gets a Stripe Checkout Session (payment mode, a destination charge to the provider's connected "
                 + "account with the platform fee as application fee) and is sent to checkoutUrl; an open session is reused until it "
-                + "expires. The payment is recorded when Stripe's webhook arrives. Honours Idempotency-Key. Errors: 403 not_invoice_client; "
+                + "expires. Takes no body. The payment is recorded when Stripe's webhook arrives. Honours Idempotency-Key. Errors: 403 not_invoice_client; "
                 + "404 not a party; 409 invoice_already_paid, invoice_void, invoice_zero_balance, provider_cannot_accept_payments, "
                 + "idempotency_key_reused; 502 stripe_error; 503 stripe_not_configured.";
         });

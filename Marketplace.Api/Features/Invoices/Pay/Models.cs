@@ -6,11 +6,6 @@ namespace Marketplace.Api.Features.Invoices.Pay;
 public sealed record Request
 {
     public int Id { get; init; }
-
-    /// <summary>Optional Idempotency-Key header: a retry with the same key and body gets the first answer (documented here; read by Idempotency).</summary>
-    [FromHeader(Infrastructure.Idempotency.Header, isRequired: false)]
-    public string? IdempotencyKey { get; init; }
-
 }
 
 /// <summary>Send the client to <c>checkoutUrl</c> (Stripe Checkout); the session can be reused until <c>expiresAt</c>.</summary>

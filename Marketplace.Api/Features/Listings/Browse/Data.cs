@@ -145,14 +145,12 @@ public static class Data
         _ => new BrowseCursor(sort, row.Item.Id, PublishedAt: row.Item.PublishedAt),
     };
 
-    /// <summary>Whether a decoded cursor belongs to this sort and carries its key.</summary>
-    public static bool Fits(BrowseCursor cursor, string sort) => cursor.Sort == sort && sort switch
+    /// <summary>The list a cursor belongs to: every filter and the sort, so a cursor only continues the search that made it.</summary>
+    public static CursorScope ScopeOf(Request r) => new("listings.browse", new
     {
-        Sorts.PriceAsc or Sorts.PriceDesc => cursor.Price is not null,
-        Sorts.Popular => cursor.Views is not null,
-        Sorts.Relevance => cursor.Rank is not null,
-        _ => cursor.PublishedAt is not null,
-    };
+        r.Category, r.Subcategory, r.State, r.City, r.Zip, r.MinPriceCents, r.MaxPriceCents, r.PriceType, r.ProviderId, r.Q,
+        Sort = r.Sort ?? Sorts.Newest,
+    });
 
     public sealed record Row(Item Item, float Rank);
 

@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Listings.Browse;
 
-public sealed class Endpoint(Db db) : Endpoint<Request, CursorPage<Item>>
+public sealed class Endpoint(Db db, Cursors cursors) : Endpoint<Request, CursorPage<Item>>
 {
     public override void Configure()
     {
@@ -18,21 +18,18 @@ public sealed class Endpoint(Db db) : Endpoint<Request, CursorPage<Item>>
                 + "state, city, zip (exact), minPriceCents/maxPriceCents, priceType, providerId, q (full-text over title, keywords "
                 + "and description). Sorts: newest (default), price_asc, price_desc (listings without a price last), popular "
                 + "(most viewed), relevance (needs q). Keyset pagination: ?limit= (1-100, default 20) and the nextCursor of the "
-                + "previous page; a cursor is only valid for the sort it was made for (400 invalid_cursor).";
+                + "previous page; a cursor is only valid with the filters and sort it was made for (400 invalid_cursor).";
         });
     }
 
     public override async Task HandleAsync(Request r, CancellationToken ct)
     {
         var sort = r.Sort ?? Sorts.Newest;
-        var after = Paging.Decode<BrowseCursor>(r.Cursor);
-        if (after is not null && !Data.Fits(after, sort))
-        {
-            throw ApiProblem.BadRequest("invalid_cursor", "The cursor was made for another sort; start again without one.");
-        }
+        var scope = Data.ScopeOf(r);
+        var after = cursors.Decode<BrowseCursor>(r.Cursor, scope);
         var limit = r.Limit ?? Paging.DefaultLimit;
         var rows = await Data.QueryAsync(db, Data.BuildSql(r, after, limit + 1), ct);
-        var page = Paging.Page(rows, limit, row => Data.CursorAfter(sort, row));
+        var page = cursors.Page(rows, limit, row => Data.CursorAfter(sort, row), scope);
         await Send.OkAsync(new CursorPage<Item>([.. page.Items.Select(row => row.Item)], page.NextCursor), ct);
     }
 }

@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Messages.GetThread;
 
-public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, Response>
+public sealed class Endpoint(Db db, TimeProvider clock, Cursors cursors) : Endpoint<Request, Response>
 {
     public override void Configure()
     {
@@ -22,7 +22,8 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, Resp
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
         var me = HttpContext.CurrentUser();
-        var after = Paging.Decode<Key>(req.Cursor);
+        var scope = new CursorScope("messages.threads.messages", new { me.Id, threadId = req.Id });
+        var after = cursors.Decode<Key>(req.Cursor, scope);
         if (!await Data.MarkReadAsync(db, req.Id, me, Delivery.Now(clock), ct))
         {
             throw ApiProblem.NotFound("thread");
@@ -30,10 +31,11 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, Resp
         var thread = await Data.ThreadAsync(db, req.Id, ct);
         var limit = req.Limit ?? Paging.DefaultLimit;
         var rows = await Data.MessagesAsync(db, req.Id, after, limit + 1, ct);
-        var messages = Paging.Page(
+        var messages = cursors.Page(
             rows.Select(m => new Message(m.Id, m.SenderId, m.SenderId == me.Id, m.Body, m.CreatedAt)).ToList(),
             limit,
-            m => new Key(m.CreatedAt, m.Id));
+            m => new Key(m.CreatedAt, m.Id),
+            scope);
 
         var asClient = thread.ClientId == me.Id;
         await Send.OkAsync(new Response(

@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Messages.ListThreads;
 
-public sealed class Endpoint(Db db) : Endpoint<Request, CursorPage<Response>>
+public sealed class Endpoint(Db db, Cursors cursors) : Endpoint<Request, CursorPage<Response>>
 {
     public override void Configure()
     {
@@ -23,7 +23,8 @@ public sealed class Endpoint(Db db) : Endpoint<Request, CursorPage<Response>>
     {
         var me = HttpContext.CurrentUser();
         var limit = req.Limit ?? Paging.DefaultLimit;
-        var rows = await Data.PageAsync(db, me, Paging.Decode<Key>(req.Cursor), limit + 1, ct);
+        var scope = new CursorScope("messages.threads", new { me.Id });
+        var rows = await Data.PageAsync(db, me, cursors.Decode<Key>(req.Cursor, scope), limit + 1, ct);
         var items = rows.Select(r =>
         {
             var asClient = r.ClientId == me.Id;
@@ -42,6 +43,6 @@ public sealed class Endpoint(Db db) : Endpoint<Request, CursorPage<Response>>
                 asClient ? r.ClientUnreadCount : r.ProviderUnreadCount,
                 r.CreatedAt);
         }).ToList();
-        await Send.OkAsync(Paging.Page(items, limit, t => new Key(t.LastMessageAt ?? t.CreatedAt, t.Id)), ct);
+        await Send.OkAsync(cursors.Page(items, limit, t => new Key(t.LastMessageAt ?? t.CreatedAt, t.Id), scope), ct);
     }
 }

@@ -5,7 +5,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Providers.MyListings;
 
-public sealed class Endpoint(Db db) : Endpoint<Request, CursorPage<ListingDetails>>
+public sealed class Endpoint(Db db, Cursors cursors) : Endpoint<Request, CursorPage<ListingDetails>>
 {
     public override void Configure()
     {
@@ -23,8 +23,10 @@ public sealed class Endpoint(Db db) : Endpoint<Request, CursorPage<ListingDetail
     public override async Task HandleAsync(Request r, CancellationToken ct)
     {
         var limit = r.Limit ?? Paging.DefaultLimit;
-        var rows = await Data.PageAsync(db, HttpContext.CurrentUser().ProviderId!.Value, r.Status, Paging.Decode<Cursor>(r.Cursor), limit + 1, ct);
-        var page = Paging.Page(rows, limit, l => new Cursor(l.CreatedAt, l.Id));
+        var providerId = HttpContext.CurrentUser().ProviderId!.Value;
+        var scope = new CursorScope("providers.me.listings", new { providerId, r.Status });
+        var rows = await Data.PageAsync(db, providerId, r.Status, cursors.Decode<Cursor>(r.Cursor, scope), limit + 1, ct);
+        var page = cursors.Page(rows, limit, l => new Cursor(l.CreatedAt, l.Id), scope);
         await Send.OkAsync(page, ct);
     }
 }

@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Reviews.ListForListing;
 
-public sealed class Endpoint(Db db) : Endpoint<Request, ReviewPage>
+public sealed class Endpoint(Db db, Cursors cursors) : Endpoint<Request, ReviewPage>
 {
     public override void Configure()
     {
@@ -22,6 +22,6 @@ public sealed class Endpoint(Db db) : Endpoint<Request, ReviewPage>
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
         var listingId = await Data.ListingIdAsync(db, req.Slug, ct) ?? throw ApiProblem.NotFound("listing");
-        await Send.OkAsync(await PublishedReviews.PageAsync(db, PublishedReviews.Scope.Listing, listingId, req.Limit, req.Cursor, ct), ct);
+        await Send.OkAsync(await PublishedReviews.PageAsync(db, cursors, PublishedReviews.Scope.Listing, listingId, req.Limit, req.Cursor, ct), ct);
     }
 }

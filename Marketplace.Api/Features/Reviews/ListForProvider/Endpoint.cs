@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Reviews.ListForProvider;
 
-public sealed class Endpoint(Db db) : Endpoint<Request, ReviewPage>
+public sealed class Endpoint(Db db, Cursors cursors) : Endpoint<Request, ReviewPage>
 {
     public override void Configure()
     {
@@ -25,6 +25,6 @@ public sealed class Endpoint(Db db) : Endpoint<Request, ReviewPage>
         {
             throw ApiProblem.NotFound("provider");
         }
-        await Send.OkAsync(await PublishedReviews.PageAsync(db, PublishedReviews.Scope.Provider, req.Id, req.Limit, req.Cursor, ct), ct);
+        await Send.OkAsync(await PublishedReviews.PageAsync(db, cursors, PublishedReviews.Scope.Provider, req.Id, req.Limit, req.Cursor, ct), ct);
     }
 }

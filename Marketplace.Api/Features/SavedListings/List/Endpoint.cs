@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.SavedListings.List;
 
-public sealed class Endpoint(Db db) : Endpoint<Request, CursorPage<Item>>
+public sealed class Endpoint(Db db, Cursors cursors) : Endpoint<Request, CursorPage<Item>>
 {
     public override void Configure()
     {
@@ -21,8 +21,10 @@ public sealed class Endpoint(Db db) : Endpoint<Request, CursorPage<Item>>
     public override async Task HandleAsync(Request r, CancellationToken ct)
     {
         var limit = r.Limit ?? Paging.DefaultLimit;
-        var rows = await Data.PageAsync(db, HttpContext.CurrentUser().Id, Paging.Decode<Cursor>(r.Cursor), limit + 1, ct);
-        var page = Paging.Page(rows, limit, row => new Cursor(row.Item.SavedAt, row.SavedId));
+        var userId = HttpContext.CurrentUser().Id;
+        var scope = new CursorScope("saved-listings", new { userId });
+        var rows = await Data.PageAsync(db, userId, cursors.Decode<Cursor>(r.Cursor, scope), limit + 1, ct);
+        var page = cursors.Page(rows, limit, row => new Cursor(row.Item.SavedAt, row.SavedId), scope);
         await Send.OkAsync(new CursorPage<Item>([.. page.Items.Select(row => row.Item)], page.NextCursor), ct);
     }
 }

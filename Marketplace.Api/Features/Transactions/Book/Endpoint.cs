@@ -12,6 +12,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Mark
     public override void Configure()
     {
         Post("transactions");
+        Options(b => b.WithMetadata(AcceptsIdempotencyKey.Instance));
         Policies(Infrastructure.Policies.VerifiedEmail);
         Description(d => d
             .Produces<TransactionView>(201)
@@ -23,7 +24,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Mark
             s.Description = "Books a listing, or asks a provider directly for a described service. A fixed, hourly or daily price "
                 + "is computed at once (price x quantity) and the booking is invoiced automatically (status invoiced); a custom or "
                 + "contact listing, or a direct request, creates a pending request the provider prices with POST /transactions/{id}/invoice. "
-                + "Verified e-mail required. Honours Idempotency-Key. Errors: 403 cannot_book_own_listing; 404 listing or provider; "
+                + "The client's notes go in serviceNotes (notes is a deprecated alias). Verified e-mail required. Honours Idempotency-Key. Errors: 403 cannot_book_own_listing; 404 listing or provider; "
                 + "409 listing_not_bookable, provider_not_available, idempotency_key_reused, idempotency_request_in_progress.";
             s.Responses[201] = "The booking, with its invoice when it was invoiced at once.";
         });
@@ -96,7 +97,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Mark
                 ProviderId = target.ProviderId,
                 ListingId = target.ListingId,
                 ServiceDescription = req.Description is { Length: > 0 } description ? description : target.ListingTitle!,
-                ServiceNotes = req.Notes,
+                ServiceNotes = req.ServiceNotes ?? req.Notes,
                 Quantity = quantity,
                 RequestedStartAt = req.RequestedStartAt?.ToUniversalTime(),
                 RequestedEndAt = req.RequestedEndAt?.ToUniversalTime(),

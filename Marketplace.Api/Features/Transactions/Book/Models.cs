@@ -22,13 +22,11 @@ public sealed record Request
     public DateTime? RequestedStartAt { get; init; }
     public DateTime? RequestedEndAt { get; init; }
 
-    /// <summary>The client's notes for the provider.</summary>
+    /// <summary>The client's notes for the provider; the booking answers them as serviceNotes.</summary>
+    public string? ServiceNotes { get; init; }
+
+    /// <summary>Deprecated alias of serviceNotes (the first name of this field); send one of the two.</summary>
     public string? Notes { get; init; }
-
-    /// <summary>Optional Idempotency-Key header: a retry with the same key and body gets the first answer (documented here; read by Idempotency).</summary>
-    [FromHeader(Infrastructure.Idempotency.Header, isRequired: false)]
-    public string? IdempotencyKey { get; init; }
-
 }
 
 public sealed class Validator : Validator<Request>
@@ -43,7 +41,9 @@ public sealed class Validator : Validator<Request>
         RuleFor(r => r.ProviderId).Null().When(r => r.ListingId is not null).WithMessage("Give either a listingId or a providerId, not both.");
         RuleFor(r => r.Description).NotEmpty().When(r => r.ProviderId is not null).WithMessage("Describe the service when booking a provider directly.");
         RuleFor(r => r.Description).MaximumLength(2000);
+        RuleFor(r => r.ServiceNotes).MaximumLength(2000);
         RuleFor(r => r.Notes).MaximumLength(2000);
+        RuleFor(r => r.Notes).Null().When(r => r.ServiceNotes is not null).WithMessage("notes is the old name of serviceNotes: send one of them.");
         RuleFor(r => r.Quantity).InclusiveBetween(1, MaxQuantity).When(r => r.Quantity is not null);
         RuleFor(r => r.RequestedEndAt).GreaterThan(r => r.RequestedStartAt)
             .When(r => r.RequestedStartAt is not null && r.RequestedEndAt is not null)

@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Transactions.List;
 
-public sealed class Endpoint(Db db, MarketplaceOptions options) : Endpoint<Request, CursorPage<Item>>
+public sealed class Endpoint(Db db, MarketplaceOptions options, Cursors cursors) : Endpoint<Request, CursorPage<Item>>
 {
     public override void Configure()
     {
@@ -22,7 +22,8 @@ public sealed class Endpoint(Db db, MarketplaceOptions options) : Endpoint<Reque
     {
         var me = HttpContext.CurrentUser();
         var limit = req.Limit ?? Paging.DefaultLimit;
-        var rows = await Data.PageAsync(db, me.Id, me.ProviderId, req.Role, req.Status, Paging.Decode<Cursor>(req.Cursor), limit, options.Currency, ct);
-        await Send.OkAsync(Paging.Page(rows, limit, i => new Cursor(i.CreatedAt, i.Id)), ct);
+        var scope = new CursorScope("transactions", new { me.Id, req.Role, req.Status });
+        var rows = await Data.PageAsync(db, me.Id, me.ProviderId, req.Role, req.Status, cursors.Decode<Cursor>(req.Cursor, scope), limit, options.Currency, ct);
+        await Send.OkAsync(cursors.Page(rows, limit, i => new Cursor(i.CreatedAt, i.Id), scope), ct);
     }
 }

@@ -19,6 +19,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
     public override void Configure()
     {
         Post("transactions/{id}/refund");
+        Options(b => b.WithMetadata(AcceptsIdempotencyKey.Instance));
         Description(d => d
             .Produces<TransactionView>(200).Produces<TransactionView>(202)
             .ProducesProblemDetails(400).ProducesProblemDetails(401).ProducesProblemDetails(404)

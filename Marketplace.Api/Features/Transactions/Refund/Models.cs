@@ -10,11 +10,6 @@ public sealed record Request
     public long Id { get; init; }
     public long? AmountCents { get; init; }
     public string? Reason { get; init; }
-
-    /// <summary>Optional Idempotency-Key header: a retry with the same key and body gets the first answer (documented here; read by Idempotency).</summary>
-    [FromHeader(Infrastructure.Idempotency.Header, isRequired: false)]
-    public string? IdempotencyKey { get; init; }
-
 }
 
 public sealed class Validator : Validator<Request>

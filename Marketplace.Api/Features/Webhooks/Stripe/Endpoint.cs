@@ -10,13 +10,14 @@ namespace Marketplace.Api.Features.Webhooks.Stripe;
 public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions options, TimeProvider clock, ILogger<Endpoint> logger)
     : EndpointWithoutRequest<Response>
 {
-    /// <summary>Stripe's events are a few KB; anything near this is not one.</summary>
+    /// <summary>Stripe's events are a few KB; anything near this is not one. Above the API's 64 KB default (README: body limit).</summary>
     private const int MaxBodyBytes = 512 * 1024;
 
     public override void Configure()
     {
         Post("webhooks/stripe");
         AllowAnonymous();
+        Options(b => b.WithMetadata(new BodyLimit(MaxBodyBytes)));
         Description(d => d.Accepts<JsonElement>("application/json")
             .ProducesProblemDetails(400).ProducesProblemDetails(413).ProducesProblemDetails(502).ProducesProblemDetails(503));
         Summary(s =>
@@ -26,7 +27,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
                 + "against both signing secrets (5-minute tolerance); a bad one is 400 invalid_signature and changes nothing. Each event "
                 + "is recorded by id and applied in the same database transaction; a repeated event is answered 200 (duplicate) and "
                 + "changes nothing; unknown types are recorded and answered 200. 502 when Stripe could not be asked for the charge "
-                + "(Stripe retries the delivery).";
+                + "(Stripe retries the delivery). Bodies up to 512 KB (413 payload_too_large above).";
         });
     }
 
