@@ -13,6 +13,11 @@ namespace Marketplace.Api.Infrastructure;
 /// <see cref="Ledger.ApplyRefundAsync"/> from the charge's cumulative <c>amount_refunded</c>, so the
 /// later <c>charge.refunded</c> webhook finds nothing left to do. A manual or offline payment was
 /// paid outside the platform, so its refund is only recorded.
+/// <para>A Stripe refund first claims its invoice (<c>refund_claimed_until</c>, a conditional UPDATE):
+/// a second refund of the same invoice while one is in flight, or of an invoice refunded since it was
+/// read, answers 409 <c>refund_in_progress</c>, so identical concurrent refunds make exactly one,
+/// with or without an Idempotency-Key. The claim is released when the refund is recorded or fails,
+/// and lapses after <see cref="ClaimHold"/> if its holder died.</para>
 /// </summary>
 public static class Refunds
 {
@@ -38,29 +43,84 @@ public static class Refunds
                 invoice.RefundedCents + amountCents, reason, actorUserId, actorRole, ct, expectedRefundedBefore: invoice.RefundedCents), beforeCommit, ct);
         }
 
-        var refund = await new RefundService(stripe.Client).CreateAsync(new RefundCreateOptions
+        // one Stripe refund of an invoice in flight at a time, claimed in the database (no connection held meanwhile)
+        var claim = await ClaimAsync(db, clock, options, invoice, ct);
+        var released = false;
+        try
         {
-            Charge = invoice.StripeChargeId,
-            PaymentIntent = invoice.StripeChargeId is null ? invoice.StripePaymentIntentId : null,
-            Amount = amountCents,
-            ReverseTransfer = true,
-            RefundApplicationFee = true,
-            Metadata = new Dictionary<string, string>
+            var refund = await new RefundService(await stripe.ClientAsync(db)).CreateAsync(new RefundCreateOptions
             {
-                ["transaction_id"] = transactionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["invoice_id"] = invoice.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            },
-            Expand = ["charge"],
-        }, new RequestOptions
-        {
-            // the same refund of the same state is one refund, however often it is retried
-            IdempotencyKey = $"refund-{invoice.Id}-{invoice.RefundedCents}-{amountCents}",
-        }, ct);
+                Charge = invoice.StripeChargeId,
+                PaymentIntent = invoice.StripeChargeId is null ? invoice.StripePaymentIntentId : null,
+                Amount = amountCents,
+                ReverseTransfer = true,
+                RefundApplicationFee = true,
+                Metadata = new Dictionary<string, string>
+                {
+                    ["transaction_id"] = transactionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["invoice_id"] = invoice.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                },
+                Expand = ["charge"],
+            }, new RequestOptions
+            {
+                // the same refund of the same state is one refund, however often it is retried
+                IdempotencyKey = $"refund-{invoice.Id}-{invoice.RefundedCents}-{amountCents}",
+            }, ct);
 
-        var cumulative = refund.Charge?.AmountRefunded ?? invoice.RefundedCents + refund.Amount;
-        return await InTransactionAsync(db, () => Ledger.ApplyRefundAsync(db, clock, options, BookingRef.Transaction(transactionId),
-            cumulative, reason, actorUserId, actorRole, ct), beforeCommit, ct);
+            var cumulative = refund.Charge?.AmountRefunded ?? invoice.RefundedCents + refund.Amount;
+            return await InTransactionAsync(db, async () =>
+            {
+                var outcome = await Ledger.ApplyRefundAsync(db, clock, options, BookingRef.Transaction(transactionId),
+                    cumulative, reason, actorUserId, actorRole, ct);
+                await ReleaseAsync(db, invoice.Id, claim, ct);
+                released = true;
+                return outcome;
+            }, beforeCommit, ct);
+        }
+        finally
+        {
+            if (!released)
+            {
+                // Stripe failed or timed out, or the recording did: the next try may go (Stripe's idempotency key makes a
+                // retry of a refund that did happen return that refund)
+                await ReleaseAsync(db, invoice.Id, claim, CancellationToken.None);
+            }
+        }
     }
+
+    /// <summary>
+    /// How long a refund claim holds: the longest a Stripe call may take plus a margin for recording
+    /// it. A claim older than that belongs to an instance that died mid-refund and is taken over.
+    /// </summary>
+    public static TimeSpan ClaimHold(MarketplaceOptions options) => TimeSpan.FromSeconds(options.Stripe.TimeoutSeconds) + TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Claims the invoice for one refund: only while no other refund holds it and nothing was
+    /// refunded since it was read; otherwise 409 refund_in_progress. Returns the claim's deadline,
+    /// which is also its owner's token for the release.
+    /// </summary>
+    private static async Task<DateTime> ClaimAsync(Db db, TimeProvider clock, MarketplaceOptions options, InvoiceRow invoice, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var until = now + ClaimHold(options);
+        until = until.AddTicks(-(until.Ticks % 10)); // PostgreSQL keeps microseconds: the stored value must equal the token
+        var claimed = await Pg.ExecuteAsync(db,
+            """
+            UPDATE marketplace.invoices SET refund_claimed_until = $1
+             WHERE id = $2 AND refunded_cents = $3 AND (refund_claimed_until IS NULL OR refund_claimed_until < $4)
+            """,
+            ct, Pg.P(until), Pg.P(invoice.Id), Pg.P(invoice.RefundedCents), Pg.P(now));
+        return claimed == 1 ? until : throw new ApiProblem(StatusCodes.Status409Conflict, "refund_in_progress", "Conflict",
+            "Another refund of this booking is in progress or was just recorded; reload the booking before refunding again.")
+        {
+            RetryAfterSeconds = 2,
+        };
+    }
+
+    private static Task<int> ReleaseAsync(Db db, int invoiceId, DateTime claim, CancellationToken ct) =>
+        Pg.ExecuteAsync(db,
+            "UPDATE marketplace.invoices SET refund_claimed_until = NULL WHERE id = $1 AND refund_claimed_until = $2",
+            ct, Pg.P(invoiceId), Pg.P(claim));
 
     /// <summary>The ledger change, then the caller's own writes (e.g. its idempotent answer), committed together.</summary>
     private static async Task<T> InTransactionAsync<T>(Db db, Func<Task<T>> work, Func<CancellationToken, Task>? beforeCommit, CancellationToken ct)

@@ -12,7 +12,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, TimeProvider clock) : E
     {
         Get("providers/me/stripe-connect");
         Policies(Infrastructure.Policies.Provider);
-        Description(d => d.ProducesProblemDetails(401).ProducesProblemDetails(403).ProducesProblemDetails(502).ProducesProblemDetails(503));
+        Description(d => d.ProducesProblemDetails(401).ProducesProblemDetails(403).ProducesProblemDetails(502).ProducesProblemDetails(503).ProducesProblemDetails(504));
         Summary(s =>
         {
             s.Summary = "Stripe Connect onboarding state";
@@ -26,7 +26,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, TimeProvider clock) : E
     public override async Task HandleAsync(CancellationToken ct)
     {
         var caller = HttpContext.CurrentUser();
-        var client = stripe.Client;
+        stripe.EnsureConfigured();
         var providerId = caller.ProviderId!.Value;
         var provider = await Data.GetAsync(db, providerId, ct) ?? throw ApiProblem.NotFound("provider");
         if (provider.StripeConnectAccountId is not { } accountId)
@@ -35,7 +35,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, TimeProvider clock) : E
             return;
         }
 
-        var account = await new AccountService(client).GetAsync(accountId, cancellationToken: ct);
+        var account = await new AccountService(await stripe.ClientAsync(db)).GetAsync(accountId, cancellationToken: ct);
         var state = ConnectAccountState.From(account);
         await using (var tx = await db.BeginTransactionAsync(ct))
         {

@@ -22,7 +22,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
         Description(d => d
             .Produces<TransactionView>(200).Produces<TransactionView>(202)
             .ProducesProblemDetails(400).ProducesProblemDetails(401).ProducesProblemDetails(404)
-            .ProducesProblemDetails(409).ProducesProblemDetails(502));
+            .ProducesProblemDetails(409).ProducesProblemDetails(502).ProducesProblemDetails(503).ProducesProblemDetails(504));
         Summary(s =>
         {
             s.Summary = "Refund, or request a refund";

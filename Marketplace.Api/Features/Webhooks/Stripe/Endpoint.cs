@@ -18,7 +18,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
         Post("webhooks/stripe");
         AllowAnonymous();
         Description(d => d.Accepts<JsonElement>("application/json")
-            .ProducesProblemDetails(400).ProducesProblemDetails(413).ProducesProblemDetails(502).ProducesProblemDetails(503));
+            .ProducesProblemDetails(400).ProducesProblemDetails(413).ProducesProblemDetails(502).ProducesProblemDetails(503).ProducesProblemDetails(504));
         Summary(s =>
         {
             s.Summary = "Stripe webhook";
@@ -45,9 +45,15 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
             throw ApiProblem.BadRequest("invalid_signature", "The Stripe-Signature header does not verify against this endpoint's secrets.");
         }
 
-        using var json = ParseOrNull(body);
-        var evt = (json is null ? null : StripeEvent.Parse(json.RootElement))
-            ?? throw ApiProblem.BadRequest("invalid_payload", "The body is not a Stripe event.");
+        // signed yet malformed (bad UTF-8, NUL, an id longer than its column, a time out of range): refused, never a 500
+        using var json = System.Text.Unicode.Utf8.IsValid(body) ? ParseOrNull(body) : null;
+        var evt = json is null ? null : StripeEvent.Parse(json.RootElement);
+        if (evt is null)
+        {
+            logger.LogWarning("Signed Stripe webhook refused as invalid_payload ({Bytes} bytes, event {EventId})", body.Length,
+                json is not null && StripeEvent.Str(json.RootElement, "id") is { Length: <= 255 } id && !id.Contains('\0', StringComparison.Ordinal) ? id : "unknown");
+            throw ApiProblem.BadRequest("invalid_payload", "The body is not a Stripe event the API can store.");
+        }
 
         // Stripe is asked before the database transaction opens, never inside it (and not for an event seen before)
         ChargeDetails? charge = null;
@@ -126,7 +132,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
     /// <summary>The charge of the payment intent, with its balance transaction: the Stripe fee is that transaction's fee.</summary>
     private async Task<ChargeDetails> FetchChargeAsync(string paymentIntentId, CancellationToken ct)
     {
-        var intent = await new PaymentIntentService(stripe.Client).GetAsync(paymentIntentId,
+        var intent = await new PaymentIntentService(await stripe.ClientAsync(db)).GetAsync(paymentIntentId,
             new PaymentIntentGetOptions { Expand = ["latest_charge.balance_transaction"] }, null, ct);
         return new ChargeDetails(intent.LatestCharge?.Id ?? intent.LatestChargeId, intent.LatestCharge?.BalanceTransaction?.Fee ?? 0);
     }
