@@ -135,22 +135,24 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     /// <summary>
-    /// Twenty identical refunds at once while Stripe takes a moment to answer: one reaches Stripe
-    /// and answers 200, the others 409 refund_in_progress; repeated on several bookings, and with
-    /// every request carrying its own Idempotency-Key (which makes them different requests).
+    /// Twenty identical refunds at once: one reaches Stripe and answers 200, the others 409
+    /// refund_in_progress; repeated on several bookings. With Stripe answering at once, the late
+    /// ones find the refund recorded (a double submit without a key); with Stripe taking a moment,
+    /// they find it in flight, even when each carries its own Idempotency-Key.
     /// </summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Twenty_identical_concurrent_refunds_refund_exactly_once(bool withOwnKeys)
+    [InlineData(false, 0)]
+    [InlineData(false, 400)]
+    [InlineData(true, 400)]
+    public async Task Twenty_identical_concurrent_refunds_refund_exactly_once(bool withOwnKeys, int stripeDelayMs)
     {
-        for (var run = 0; run < 3; run++)
+        for (var run = 0; run < 4; run++)
         {
             var booking = await app.BookAsync(priceCents: 10000);
             var payment = await app.PayAsync(booking);
             var http = booking.ProviderApi(app);
             using var slow = app.Stripe.Inject(r => r.Path == "/v1/refunds" && r.Form.GetValueOrDefault("charge") == payment.ChargeId,
-                delay: TimeSpan.FromMilliseconds(400));
+                delay: TimeSpan.FromMilliseconds(stripeDelayMs));
 
             var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => withOwnKeys
                 ? http.PostJsonWithKey(Url(booking.TransactionId), new { amountCents = 1000, reason = "Late" }, Guid.NewGuid().ToString())
@@ -169,6 +171,26 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
             Assert.Equal(1000, invoice.RefundedCents);
             Assert.Null(await RefundClaimAsync(db, booking.InvoiceId!.Value)); // released once recorded
         }
+    }
+
+    [Fact]
+    public async Task The_same_amount_again_is_refunded_with_an_Idempotency_Key_or_after_a_minute()
+    {
+        var booking = await app.BookAsync(priceCents: 10000);
+        var payment = await app.PayAsync(booking);
+        var http = booking.ProviderApi(app);
+        await (await http.PostJson(Url(booking.TransactionId), new { amountCents = 1000 })).AssertJson(HttpStatusCode.OK);
+        await (await http.PostJson(Url(booking.TransactionId), new { amountCents = 1000 })).AssertProblem(HttpStatusCode.Conflict, "refund_in_progress");
+        await (await http.PostJson(Url(booking.TransactionId), new { amountCents = 1500 })).AssertJson(HttpStatusCode.OK); // another amount: another refund
+        await (await http.PostJsonWithKey(Url(booking.TransactionId), new { amountCents = 1500 }, Guid.NewGuid().ToString())).AssertJson(HttpStatusCode.OK);
+
+        await using (var db = app.Db())
+        {
+            await db.ExecuteAsync("UPDATE marketplace.invoices SET last_refund_at = last_refund_at - interval '61 seconds' WHERE id = @id",
+                new DataParameter("id", booking.InvoiceId));
+        }
+        await (await http.PostJson(Url(booking.TransactionId), new { amountCents = 1500 })).AssertJson(HttpStatusCode.OK);
+        Assert.Equal(5500, (long)app.Stripe.Charge(payment.ChargeId)["amount_refunded"]!);
     }
 
     [Fact]
