@@ -148,17 +148,20 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
         {
             // not open any more: Stripe's answer says so in prose only, so the session's status decides
         }
-        var status = (await sessions.GetAsync(sessionId, null, null, ct)).Status;
-        switch (status)
+        var previous = await sessions.GetAsync(sessionId, new SessionGetOptions { Expand = ["payment_intent"] }, null, ct);
+        switch (previous.Status)
         {
             case "expired":
                 return;
+            // a bank debit that failed (checkout.session.async_payment_failed) leaves the session complete and unpaid: paying again is right
+            case "complete" when previous.PaymentStatus == "unpaid" && previous.PaymentIntent?.Status is "requires_payment_method" or "canceled":
+                return;
             case "complete":
                 throw ApiProblem.Conflict("payment_in_progress",
-                    "This invoice's previous Checkout Session was paid; the payment is being recorded. Reload the invoice in a moment.");
+                    "This invoice's previous Checkout Session was paid (or its payment is processing); it is being recorded. Reload the invoice in a moment.");
             default:
                 throw new StripeException(System.Net.HttpStatusCode.BadGateway, new StripeError { Type = "api_error", Message = "Session could not be expired." },
-                    $"Checkout Session {sessionId} is {status} but could not be expired.");
+                    $"Checkout Session {sessionId} is {previous.Status} but could not be expired.");
         }
     }
 
