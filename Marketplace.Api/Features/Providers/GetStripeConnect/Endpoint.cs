@@ -19,7 +19,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, TimeProvider clock) : E
             s.Description = "Re-reads the provider's Stripe account and stores chargesEnabled/payoutsEnabled/detailsSubmitted; "
                 + "a pending stripe_connect provider becomes active (activatedAt set) once the account can take charges and "
                 + "receive payouts. accountId is null before POST /providers/me/stripe-connect. 503 stripe_not_configured "
-                + "without a Stripe key; 502 stripe_error when Stripe fails.";
+                + "without a Stripe key; 502 stripe_error when Stripe fails; 503/504 stripe_unavailable (Retry-After) when it is busy or too slow.";
         });
     }
 

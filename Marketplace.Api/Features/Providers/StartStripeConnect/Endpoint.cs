@@ -21,7 +21,8 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
                 + "then answers a fresh account onboarding link { url, expiresAt }. Stripe sends the provider back to "
                 + "PublicBaseUrl/provider/stripe-connect/return (or /refresh when the link expired); then call "
                 + "GET /providers/me/stripe-connect to read the account's state. 409 not_stripe_connect for manual or offline "
-                + "providers; 503 stripe_not_configured without a Stripe key; 502 stripe_error when Stripe fails.";
+                + "providers; 503 stripe_not_configured without a Stripe key; 502 stripe_error when Stripe fails; 503/504 stripe_unavailable "
+                + "(Retry-After) when it is busy or too slow.";
         });
     }
 

@@ -19,7 +19,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe) : EndpointWithoutReques
             s.Summary = "Stripe Express dashboard link";
             s.Description = "A single-use login link into the provider's Stripe Express dashboard. 409 stripe_account_missing "
                 + "before onboarding started, 409 onboarding_incomplete until the details are submitted (as last read by "
-                + "GET /providers/me/stripe-connect); 503 stripe_not_configured; 502 stripe_error.";
+                + "GET /providers/me/stripe-connect); 503 stripe_not_configured; 502 stripe_error; 503/504 stripe_unavailable (Retry-After).";
         });
     }
 

@@ -25,8 +25,10 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
             s.Description = "Receives Stripe's events for the platform and the Connect endpoint. The Stripe-Signature header is verified "
                 + "against both signing secrets (5-minute tolerance); a bad one is 400 invalid_signature and changes nothing. Each event "
                 + "is recorded by id and applied in the same database transaction; a repeated event is answered 200 (duplicate) and "
-                + "changes nothing; unknown types are recorded and answered 200. 502 when Stripe could not be asked for the charge "
-                + "(Stripe retries the delivery).";
+                + "changes nothing; unknown types are recorded and answered 200. A signed event that cannot be stored as it is (not UTF-8, "
+                + "a NUL, created out of range, an id longer than 255) is 400 invalid_payload. 502 when Stripe could not be asked for the "
+                + "charge, 503/504 stripe_unavailable (Retry-After) when Stripe is busy or too slow: nothing is recorded and Stripe "
+                + "retries the delivery.";
         });
     }
 
