@@ -38,6 +38,15 @@ public sealed class MarketplaceOptions
         public string? WebhookSecret { get; set; }
         public string? ConnectWebhookSecret { get; set; }
         public string? ApiBase { get; set; }
+
+        /// <summary>The whole budget of one Stripe call on a request path, network retries included; past it the request answers 504 stripe_unavailable.</summary>
+        public int TimeoutSeconds { get; set; } = 10;
+
+        /// <summary>Stripe.net's retries of a call that failed on the network (within TimeoutSeconds).</summary>
+        public int MaxNetworkRetries { get; set; } = 1;
+
+        /// <summary>Stripe calls in flight at once per instance; more answer 503 stripe_unavailable at once.</summary>
+        public int MaxConcurrentCalls { get; set; } = 32;
     }
 
     public sealed class SmtpOptions
@@ -128,6 +137,10 @@ internal sealed class MarketplaceOptionsValidator(IHostEnvironment environment) 
         if (o.Stripe.ApiBase is { } apiBase && !Uri.TryCreate(apiBase, UriKind.Absolute, out _))
         {
             errors.Add("Marketplace:Stripe:ApiBase must be an absolute URL.");
+        }
+        if (o.Stripe.TimeoutSeconds is < 1 or > 120 || o.Stripe.MaxNetworkRetries is < 0 or > 5 || o.Stripe.MaxConcurrentCalls is < 1 or > 10000)
+        {
+            errors.Add("Marketplace:Stripe:TimeoutSeconds (1-120), MaxNetworkRetries (0-5) and MaxConcurrentCalls (1-10000) must be in range.");
         }
         if (o.Smtp.Host is not null && o.Smtp.Port is < 1 or > 65535)
         {

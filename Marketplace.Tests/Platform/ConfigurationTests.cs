@@ -11,6 +11,8 @@ public sealed class ConfigurationTests(AppFixture app) : IClassFixture<AppFixtur
     [InlineData("Marketplace:PublicBaseUrl", "not a url", "Marketplace:PublicBaseUrl")]
     [InlineData("Marketplace:Currency", "US Dollar", "Marketplace:Currency")]
     [InlineData("Marketplace:Stripe:ApiBase", "::nope", "Marketplace:Stripe:ApiBase")]
+    [InlineData("Marketplace:Stripe:TimeoutSeconds", "0", "Marketplace:Stripe:TimeoutSeconds")]
+    [InlineData("Marketplace:Stripe:MaxConcurrentCalls", "0", "Marketplace:Stripe:TimeoutSeconds (1-120), MaxNetworkRetries (0-5) and MaxConcurrentCalls")]
     [InlineData("Marketplace:KnownProxies:0", "proxy.example", "Marketplace:KnownProxies")]
     [InlineData("Marketplace:Idempotency:RetentionHours", "0", "Marketplace:Idempotency:RetentionHours")]
     [InlineData("ConnectionStrings:Marketplace", "", "ConnectionStrings:Marketplace")]

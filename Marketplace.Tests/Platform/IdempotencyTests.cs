@@ -143,7 +143,7 @@ public sealed class IdempotencyTests(AppFixture app) : IClassFixture<AppFixture>
         var client = await app.CreateAsync();
         var key = Guid.NewGuid().ToString();
         const string route = "POST transactions";
-        var hash = Idempotency.RequestHash(route, new Marketplace.Api.Features.Transactions.Book.Request { ListingId = listingId, IdempotencyKey = key });
+        var hash = Idempotency.RequestHash(route, new Marketplace.Api.Features.Transactions.Book.Request { ListingId = listingId });
         await using (var owner = new Npgsql.NpgsqlConnection(Unpooled))
         {
             await owner.OpenAsync();

@@ -225,10 +225,7 @@ public sealed partial class FakeStripe
             return Results.Json(session);
         });
 
-        v1.MapGet("/checkout/sessions/{id}", (string id) =>
-            Objects.TryGetValue(id, out var session) && (string?)session["object"] == "checkout.session"
-                ? Results.Json(session)
-                : Error(404, "invalid_request_error", $"No such checkout.session: '{id}'", "session", "resource_missing"));
+        v1.MapGet("/checkout/sessions/{id}", (HttpContext http, string id) => Retrieve(http, id, "checkout.session", "expand"));
 
         v1.MapPost("/checkout/sessions/{id}/expire", (HttpContext http, string id) =>
         {
@@ -426,6 +423,18 @@ public sealed partial class FakeStripe
         Objects[payment.PaymentIntentId]["status"] = "succeeded";
         Objects[payment.PaymentIntentId]["amount_received"] = payment.AmountCents;
         Objects[payment.SessionId]["payment_status"] = "paid";
+    }
+
+    /// <summary>
+    /// Fails an asynchronous payment left processing (the bank debit bounced), as Stripe leaves it
+    /// when it sends checkout.session.async_payment_failed: the session stays complete and unpaid,
+    /// the payment intent asks for a new payment method, the charge failed.
+    /// </summary>
+    public void FailAsyncPayment(CompletedPayment payment)
+    {
+        Objects[payment.ChargeId]["status"] = "failed";
+        Objects[payment.ChargeId]["failure_code"] = "insufficient_funds";
+        Objects[payment.PaymentIntentId]["status"] = "requires_payment_method";
     }
 }
 

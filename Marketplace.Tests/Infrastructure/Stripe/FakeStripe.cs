@@ -117,6 +117,24 @@ public sealed partial class FakeStripe : IAsyncDisposable
         Requests.Enqueue(request);
         http.Items[typeof(StripeRequest)] = request;
 
+        foreach (var fault in faults.Values.Where(f => f.When(request)))
+        {
+            // a slow Stripe: the app's own timeout cancels the call, which ends this wait too
+            try
+            {
+                await Task.Delay(fault.Delay, http.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            if (fault.FailWith is { } status)
+            {
+                await Error(status, "api_error", "An error occurred with our connection to Stripe (injected by the test).").ExecuteAsync(http);
+                return;
+            }
+        }
+
         if (idempotencyKey is null || http.Request.Method != "POST")
         {
             await next(http);
@@ -157,6 +175,28 @@ public sealed partial class FakeStripe : IAsyncDisposable
             idempotent.TryAdd(idempotencyKey, (fingerprint, http.Response.StatusCode, body));
         }
         await http.Response.WriteAsync(body);
+    }
+
+    private readonly ConcurrentDictionary<Guid, Fault> faults = new();
+
+    /// <summary>A fault for the requests <see cref="When"/> matches: answered after <see cref="Delay"/>, with Stripe's error of status <see cref="FailWith"/> if given.</summary>
+    private sealed record Fault(Func<StripeRequest, bool> When, TimeSpan Delay, int? FailWith);
+
+    /// <summary>
+    /// Makes Stripe slow or failing for the matching requests until the returned handle is
+    /// disposed. The server is shared by the whole run, so match only the test's own requests
+    /// (by metadata, path or idempotency key). Requests are still recorded.
+    /// </summary>
+    public IDisposable Inject(Func<StripeRequest, bool> when, TimeSpan? delay = null, int? failWith = null)
+    {
+        var id = Guid.NewGuid();
+        faults[id] = new Fault(when, delay ?? TimeSpan.Zero, failWith);
+        return new Removal(() => faults.TryRemove(id, out _));
+    }
+
+    private sealed class Removal(Action remove) : IDisposable
+    {
+        public void Dispose() => remove();
     }
 
     /// <summary>The recorded request of the current call (form parameters, headers).</summary>

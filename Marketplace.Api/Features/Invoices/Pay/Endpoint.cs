@@ -23,7 +23,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
         Post("invoices/{id}/pay");
         Options(b => b.WithMetadata(AcceptsIdempotencyKey.Instance));
         Description(d => d.ProducesProblemDetails(400).ProducesProblemDetails(401).ProducesProblemDetails(403)
-            .ProducesProblemDetails(404).ProducesProblemDetails(409).ProducesProblemDetails(502).ProducesProblemDetails(503));
+            .ProducesProblemDetails(404).ProducesProblemDetails(409).ProducesProblemDetails(502).ProducesProblemDetails(503).ProducesProblemDetails(504));
         Summary(s =>
         {
             s.Summary = "Pay an invoice (Stripe Checkout)";
@@ -31,7 +31,9 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
                 + "account with the platform fee as application fee) and is sent to checkoutUrl; an open session is reused until it "
                 + "expires. Takes no body. The payment is recorded when Stripe's webhook arrives. Honours Idempotency-Key. Errors: 403 not_invoice_client; "
                 + "404 not a party; 409 invoice_already_paid, invoice_void, invoice_zero_balance, provider_cannot_accept_payments, "
-                + "idempotency_key_reused; 502 stripe_error; 503 stripe_not_configured.";
+                + "idempotency_key_reused, payment_in_progress (the session being replaced was paid meanwhile); 502 stripe_error; 503 "
+                + "stripe_not_configured, stripe_unavailable (too many calls waiting on Stripe); 504 stripe_unavailable (Stripe did not "
+                + "answer in time); both with Retry-After. A session about to expire is expired at Stripe before a new one is issued.";
         });
     }
 
@@ -69,6 +71,10 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
 
         var checkout = await Data.CheckoutAsync(db, invoice, ct);
         var customerId = checkout.StripeCustomerId ?? await CreateCustomerAsync(me.Id, checkout, ct);
+        if (invoice.StripeCheckoutSessionId is { } previous)
+        {
+            await ExpirePreviousAsync(previous, ct);
+        }
         var session = await CreateSessionAsync(invoice, checkout, customerId, ct);
         var response = new Response(session.Url, session.Id, session.ExpiresAt.ToUniversalTime());
 
@@ -112,13 +118,52 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
     private async Task<string> CreateCustomerAsync(int userId, Checkout checkout, CancellationToken ct)
     {
         var name = string.Join(' ', new[] { checkout.ClientFirstName, checkout.ClientLastName }.Where(n => !string.IsNullOrWhiteSpace(n)));
-        var customer = await new CustomerService(stripe.Client).CreateAsync(new CustomerCreateOptions
+        var customer = await new CustomerService(await stripe.ClientAsync(db)).CreateAsync(new CustomerCreateOptions
         {
             Email = checkout.ClientEmail,
             Name = name.Length > 0 ? name : null,
             Metadata = new Dictionary<string, string> { ["user_id"] = userId.ToString(CultureInfo.InvariantCulture) },
         }, new RequestOptions { IdempotencyKey = $"customer-{userId}" }, ct);
         return await Data.StoreCustomerAsync(db, userId, customer.Id, ct);
+    }
+
+    /// <summary>
+    /// The session about to be replaced is expired at Stripe first: left open, a client holding its
+    /// page could pay it as well as the new one and be charged twice. Expiring a session that is
+    /// expired already is fine; one that completed means the client has paid (its webhook may not
+    /// have arrived yet), so no new session is offered: 409 payment_in_progress.
+    /// </summary>
+    private async Task ExpirePreviousAsync(string sessionId, CancellationToken ct)
+    {
+        var sessions = new SessionService(await stripe.ClientAsync(db));
+        try
+        {
+            await sessions.ExpireAsync(sessionId, null, new RequestOptions { IdempotencyKey = $"expire-{sessionId}" }, ct);
+            return;
+        }
+        catch (StripeException ex) when (ex.HttpStatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return; // Stripe does not know it (never created there): nothing can be paid on it
+        }
+        catch (StripeException ex) when (ex.HttpStatusCode == System.Net.HttpStatusCode.BadRequest)
+        {
+            // not open any more: Stripe's answer says so in prose only, so the session's status decides
+        }
+        var previous = await sessions.GetAsync(sessionId, new SessionGetOptions { Expand = ["payment_intent"] }, null, ct);
+        switch (previous.Status)
+        {
+            case "expired":
+                return;
+            // a bank debit that failed (checkout.session.async_payment_failed) leaves the session complete and unpaid: paying again is right
+            case "complete" when previous.PaymentStatus == "unpaid" && previous.PaymentIntent?.Status is "requires_payment_method" or "canceled":
+                return;
+            case "complete":
+                throw ApiProblem.Conflict("payment_in_progress",
+                    "This invoice's previous Checkout Session was paid (or its payment is processing); it is being recorded. Reload the invoice in a moment.");
+            default:
+                throw new StripeException(System.Net.HttpStatusCode.BadGateway, new StripeError { Type = "api_error", Message = "Session could not be expired." },
+                    $"Checkout Session {sessionId} is {previous.Status} but could not be expired.");
+        }
     }
 
     private async Task<Session> CreateSessionAsync(InvoiceRow invoice, Checkout checkout, string customerId, CancellationToken ct)
@@ -129,7 +174,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
             ["invoice_id"] = invoice.Id.ToString(CultureInfo.InvariantCulture),
         };
         var baseUrl = options.PublicBaseUrl.TrimEnd('/');
-        return await new SessionService(stripe.Client).CreateAsync(new SessionCreateOptions
+        return await new SessionService(await stripe.ClientAsync(db)).CreateAsync(new SessionCreateOptions
         {
             Mode = "payment",
             Customer = customerId,

@@ -59,7 +59,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
                 }
             }
         }, ct);
-        await CheckoutSessions.ExpireQuietlyAsync(stripe, invoice.StripeCheckoutSessionId, invoice.StripeCheckoutExpiresAt, clock, logger, ct);
+        await CheckoutSessions.ExpireQuietlyAsync(db, stripe, invoice.StripeCheckoutSessionId, invoice.StripeCheckoutExpiresAt, clock, logger, ct);
 
         await Send.OkAsync(await InvoiceViews.LoadAsync(db, req.Id, role, options.Currency, ct), ct);
     }

@@ -12,21 +12,21 @@ public sealed class Endpoint(Db db, StripeAccess stripe, TimeProvider clock) : E
     {
         Get("providers/me/stripe-connect");
         Policies(Infrastructure.Policies.Provider);
-        Description(d => d.ProducesProblemDetails(401).ProducesProblemDetails(403).ProducesProblemDetails(502).ProducesProblemDetails(503));
+        Description(d => d.ProducesProblemDetails(401).ProducesProblemDetails(403).ProducesProblemDetails(502).ProducesProblemDetails(503).ProducesProblemDetails(504));
         Summary(s =>
         {
             s.Summary = "Stripe Connect onboarding state";
             s.Description = "Re-reads the provider's Stripe account and stores chargesEnabled/payoutsEnabled/detailsSubmitted; "
                 + "a pending stripe_connect provider becomes active (activatedAt set) once the account can take charges and "
                 + "receive payouts. accountId is null before POST /providers/me/stripe-connect. 503 stripe_not_configured "
-                + "without a Stripe key; 502 stripe_error when Stripe fails.";
+                + "without a Stripe key; 502 stripe_error when Stripe fails; 503/504 stripe_unavailable (Retry-After) when it is busy or too slow.";
         });
     }
 
     public override async Task HandleAsync(CancellationToken ct)
     {
         var caller = HttpContext.CurrentUser();
-        var client = stripe.Client;
+        stripe.EnsureConfigured();
         var providerId = caller.ProviderId!.Value;
         var provider = await Data.GetAsync(db, providerId, ct) ?? throw ApiProblem.NotFound("provider");
         if (provider.StripeConnectAccountId is not { } accountId)
@@ -35,7 +35,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, TimeProvider clock) : E
             return;
         }
 
-        var account = await new AccountService(client).GetAsync(accountId, cancellationToken: ct);
+        var account = await new AccountService(await stripe.ClientAsync(db)).GetAsync(accountId, cancellationToken: ct);
         var state = ConnectAccountState.From(account);
         await using (var tx = await db.BeginTransactionAsync(ct))
         {

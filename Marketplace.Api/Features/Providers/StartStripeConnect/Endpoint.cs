@@ -13,7 +13,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
         Post("providers/me/stripe-connect");
         Policies(Infrastructure.Policies.Provider);
         Description(d => d.ProducesProblemDetails(401).ProducesProblemDetails(403).ProducesProblemDetails(409)
-            .ProducesProblemDetails(502).ProducesProblemDetails(503));
+            .ProducesProblemDetails(502).ProducesProblemDetails(503).ProducesProblemDetails(504));
         Summary(s =>
         {
             s.Summary = "Start Stripe Connect onboarding";
@@ -21,23 +21,24 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
                 + "then answers a fresh account onboarding link { url, expiresAt }. Stripe sends the provider back to "
                 + "PublicBaseUrl/provider/stripe-connect/return (or /refresh when the link expired); then call "
                 + "GET /providers/me/stripe-connect to read the account's state. 409 not_stripe_connect for manual or offline "
-                + "providers; 503 stripe_not_configured without a Stripe key; 502 stripe_error when Stripe fails.";
+                + "providers; 503 stripe_not_configured without a Stripe key; 502 stripe_error when Stripe fails; 503/504 stripe_unavailable "
+                + "(Retry-After) when it is busy or too slow.";
         });
     }
 
     public override async Task HandleAsync(CancellationToken ct)
     {
         var caller = HttpContext.CurrentUser();
-        var client = stripe.Client;
+        stripe.EnsureConfigured();
         var provider = await Data.GetAsync(db, caller.ProviderId!.Value, ct) ?? throw ApiProblem.NotFound("provider");
         if (provider.PaymentMode != "stripe_connect")
         {
             throw ApiProblem.Conflict("not_stripe_connect", $"Your payment mode is {provider.PaymentMode}; Stripe Connect onboarding is for stripe_connect providers.");
         }
 
-        var accountId = provider.StripeConnectAccountId ?? await CreateAccountAsync(client, provider, caller, ct);
+        var accountId = provider.StripeConnectAccountId ?? await CreateAccountAsync(provider, caller, ct);
 
-        var link = await new AccountLinkService(client).CreateAsync(new AccountLinkCreateOptions
+        var link = await new AccountLinkService(await stripe.ClientAsync(db)).CreateAsync(new AccountLinkCreateOptions
         {
             Account = accountId,
             Type = "account_onboarding",
@@ -51,9 +52,9 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
     /// One Express account per provider: the idempotency key is the provider's, so a retry after a
     /// failure between Stripe's answer and our write gets the same account back instead of a second one.
     /// </summary>
-    private async Task<string> CreateAccountAsync(IStripeClient client, Provider provider, CurrentUser caller, CancellationToken ct)
+    private async Task<string> CreateAccountAsync(Provider provider, CurrentUser caller, CancellationToken ct)
     {
-        var account = await new AccountService(client).CreateAsync(new AccountCreateOptions
+        var account = await new AccountService(await stripe.ClientAsync(db)).CreateAsync(new AccountCreateOptions
         {
             Type = "express",
             Country = provider.Country ?? "US",

@@ -13,19 +13,19 @@ public sealed class Endpoint(Db db, StripeAccess stripe) : EndpointWithoutReques
         Post("providers/me/stripe-connect/login-link");
         Policies(Infrastructure.Policies.Provider);
         Description(d => d.ProducesProblemDetails(401).ProducesProblemDetails(403).ProducesProblemDetails(409)
-            .ProducesProblemDetails(502).ProducesProblemDetails(503));
+            .ProducesProblemDetails(502).ProducesProblemDetails(503).ProducesProblemDetails(504));
         Summary(s =>
         {
             s.Summary = "Stripe Express dashboard link";
             s.Description = "A single-use login link into the provider's Stripe Express dashboard. 409 stripe_account_missing "
                 + "before onboarding started, 409 onboarding_incomplete until the details are submitted (as last read by "
-                + "GET /providers/me/stripe-connect); 503 stripe_not_configured; 502 stripe_error.";
+                + "GET /providers/me/stripe-connect); 503 stripe_not_configured; 502 stripe_error; 503/504 stripe_unavailable (Retry-After).";
         });
     }
 
     public override async Task HandleAsync(CancellationToken ct)
     {
-        var client = stripe.Client;
+        stripe.EnsureConfigured();
         var provider = await Data.GetAsync(db, HttpContext.CurrentUser().ProviderId!.Value, ct) ?? throw ApiProblem.NotFound("provider");
         if (provider.StripeConnectAccountId is not { } accountId)
         {
@@ -36,7 +36,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe) : EndpointWithoutReques
         {
             throw ApiProblem.Conflict("onboarding_incomplete", "Finish Stripe onboarding first; GET /providers/me/stripe-connect refreshes its state.");
         }
-        var link = await new AccountLoginLinkService(client).CreateAsync(accountId, new AccountLoginLinkCreateOptions(), cancellationToken: ct);
+        var link = await new AccountLoginLinkService(await stripe.ClientAsync(db)).CreateAsync(accountId, new AccountLoginLinkCreateOptions(), cancellationToken: ct);
         await Send.OkAsync(new Response(link.Url, link.Created.ToUniversalTime()), ct);
     }
 }

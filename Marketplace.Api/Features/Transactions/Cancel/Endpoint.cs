@@ -68,7 +68,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
         // Stripe after the commit: the cancellation stands whatever Stripe answers
         if (invoice is not null && invoice.PaidCents == 0)
         {
-            await CheckoutSessions.ExpireQuietlyAsync(stripe, invoice.StripeCheckoutSessionId, invoice.StripeCheckoutExpiresAt, clock, logger, ct);
+            await CheckoutSessions.ExpireQuietlyAsync(db, stripe, invoice.StripeCheckoutSessionId, invoice.StripeCheckoutExpiresAt, clock, logger, ct);
         }
         if (invoice is not null && invoice.PaidCents > invoice.RefundedCents)
         {

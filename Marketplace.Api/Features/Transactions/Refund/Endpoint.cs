@@ -23,7 +23,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
         Description(d => d
             .Produces<TransactionView>(200).Produces<TransactionView>(202)
             .ProducesProblemDetails(400).ProducesProblemDetails(401).ProducesProblemDetails(404)
-            .ProducesProblemDetails(409).ProducesProblemDetails(502));
+            .ProducesProblemDetails(409).ProducesProblemDetails(502).ProducesProblemDetails(503).ProducesProblemDetails(504));
         Summary(s =>
         {
             s.Summary = "Refund, or request a refund";
@@ -31,7 +31,9 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
                 + "and the platform fee reversed in proportion (200); a full refund makes the booking refunded. The client, within 14 "
                 + "days of paying, records a refund request with a reason, which is mailed to the provider (202). Honours "
                 + "Idempotency-Key. Errors: 404 not a party; 409 not_refundable, refund_exceeds_paid, refund_window_closed, "
-                + "refund_already_requested, invalid_transition, idempotency_key_reused; 502 stripe_error.";
+                + "refund_already_requested, invalid_transition, idempotency_key_reused, refund_in_progress (another refund of this booking is "
+                + "in flight, or the same amount was refunded less than a minute ago without an Idempotency-Key; Retry-After); 502 "
+                + "stripe_error; 503/504 stripe_unavailable (Stripe busy or too slow; Retry-After).";
             s.Responses[200] = "The provider's refund was issued.";
             s.Responses[202] = "The client's refund request was recorded and sent to the provider.";
         });
@@ -70,7 +72,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
                 // the answer is stored with the refund, so a retry can never refund twice
                 view = await TransactionViews.LoadAsync(db, req.Id, PartyRole.Provider, options.Currency, c);
                 await scope.CompleteAsync(StatusCodes.Status200OK, view, c);
-            });
+            }, keyless: Infrastructure.Idempotency.KeyFrom(HttpContext) is null);
         return (StatusCodes.Status200OK, view!);
     }
 

@@ -19,15 +19,17 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
         AllowAnonymous();
         Options(b => b.WithMetadata(new BodyLimit(MaxBodyBytes)));
         Description(d => d.Accepts<JsonElement>("application/json")
-            .ProducesProblemDetails(400).ProducesProblemDetails(413).ProducesProblemDetails(502).ProducesProblemDetails(503));
+            .ProducesProblemDetails(400).ProducesProblemDetails(413).ProducesProblemDetails(502).ProducesProblemDetails(503).ProducesProblemDetails(504));
         Summary(s =>
         {
             s.Summary = "Stripe webhook";
             s.Description = "Receives Stripe's events for the platform and the Connect endpoint. The Stripe-Signature header is verified "
                 + "against both signing secrets (5-minute tolerance); a bad one is 400 invalid_signature and changes nothing. Each event "
                 + "is recorded by id and applied in the same database transaction; a repeated event is answered 200 (duplicate) and "
-                + "changes nothing; unknown types are recorded and answered 200. 502 when Stripe could not be asked for the charge "
-                + "(Stripe retries the delivery). Bodies up to 512 KB (413 payload_too_large above).";
+                + "changes nothing; unknown types are recorded and answered 200. A signed event that cannot be stored as it is (not UTF-8, "
+                + "a NUL, created out of range, an id longer than 255) is 400 invalid_payload. 502 when Stripe could not be asked for the "
+                + "charge, 503/504 stripe_unavailable (Retry-After) when Stripe is busy or too slow: nothing is recorded and Stripe "
+                + "retries the delivery. Bodies up to 512 KB (413 payload_too_large above).";
         });
     }
 
@@ -46,9 +48,15 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
             throw ApiProblem.BadRequest("invalid_signature", "The Stripe-Signature header does not verify against this endpoint's secrets.");
         }
 
-        using var json = ParseOrNull(body);
-        var evt = (json is null ? null : StripeEvent.Parse(json.RootElement))
-            ?? throw ApiProblem.BadRequest("invalid_payload", "The body is not a Stripe event.");
+        // signed yet malformed (bad UTF-8, NUL, an id longer than its column, a time out of range): refused, never a 500
+        using var json = System.Text.Unicode.Utf8.IsValid(body) ? ParseOrNull(body) : null;
+        var evt = json is null ? null : StripeEvent.Parse(json.RootElement);
+        if (evt is null)
+        {
+            logger.LogWarning("Signed Stripe webhook refused as invalid_payload ({Bytes} bytes, event {EventId})", body.Length,
+                json is not null && StripeEvent.Str(json.RootElement, "id") is { Length: <= 255 } id && !id.Contains('\0', StringComparison.Ordinal) ? id : "unknown");
+            throw ApiProblem.BadRequest("invalid_payload", "The body is not a Stripe event the API can store.");
+        }
 
         // Stripe is asked before the database transaction opens, never inside it (and not for an event seen before)
         ChargeDetails? charge = null;
@@ -134,7 +142,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
     /// <summary>The charge of the payment intent, with its balance transaction: the Stripe fee is that transaction's fee.</summary>
     private async Task<ChargeDetails> FetchChargeAsync(string paymentIntentId, CancellationToken ct)
     {
-        var intent = await new PaymentIntentService(stripe.Client).GetAsync(paymentIntentId,
+        var intent = await new PaymentIntentService(await stripe.ClientAsync(db)).GetAsync(paymentIntentId,
             new PaymentIntentGetOptions { Expand = ["latest_charge.balance_transaction"] }, null, ct);
         return new ChargeDetails(intent.LatestCharge?.Id ?? intent.LatestChargeId, intent.LatestCharge?.BalanceTransaction?.Fee ?? 0);
     }

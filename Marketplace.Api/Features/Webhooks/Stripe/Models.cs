@@ -12,20 +12,68 @@ internal sealed record StripeEvent(
 {
     public string? ObjectId => Str(Object, "id");
 
-    /// <summary>Parses the event, or null when the body is not a Stripe event.</summary>
+    /// <summary>The largest Unix time .NET and PostgreSQL both hold (9999-12-31T23:59:59Z).</summary>
+    private const long MaxUnixSeconds = 253_402_300_799;
+
+    /// <summary>Stripe ids (evt_, acct_, pi_, ch_, ...) fit the varchar(255) columns they are stored in.</summary>
+    private const int MaxIdLength = 255;
+
+    /// <summary>Fields holding a Stripe id (or, expanded, an object whose id is checked in turn): stored in varchar(255) columns.</summary>
+    private static readonly HashSet<string> IdFields = new(StringComparer.Ordinal)
+    {
+        "id", "account", "payment_intent", "charge", "latest_charge", "customer", "destination", "balance_transaction",
+        "transfer", "application_fee", "dispute", "on_behalf_of", "payment_method", "setup_intent", "invoice", "subscription",
+    };
+
+    /// <summary>Parses the event, or null when the body is not a Stripe event (or one whose values could not be stored).</summary>
     public static StripeEvent? Parse(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object
-            || Str(root, "id") is not { Length: > 0 and <= 255 } id
+            || Str(root, "id") is not { Length: > 0 and <= MaxIdLength } id
             || Str(root, "type") is not { Length: > 0 and <= 100 } type
             || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object
             || !data.TryGetProperty("object", out var obj) || obj.ValueKind != JsonValueKind.Object
-            || Long(root, "created") is not { } created)
+            || Long(root, "created") is not { } created || created is <= 0 or > MaxUnixSeconds
+            || !Storable(root))
         {
             return null;
         }
         return new StripeEvent(id, type, Bool(root, "livemode") ?? false, Str(root, "account"), Str(root, "api_version"),
             DateTimeOffset.FromUnixTimeSeconds(created).UtcDateTime, obj);
+    }
+
+    /// <summary>
+    /// Every string of the payload can be stored: no NUL (PostgreSQL's text and jsonb refuse it) and
+    /// no id longer than its column. A signed event failing this is malformed, never a 500.
+    /// </summary>
+    private static bool Storable(JsonElement e, string? name = null)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in e.EnumerateObject())
+                {
+                    if (property.Name.Contains('\0', StringComparison.Ordinal) || !Storable(property.Value, property.Name))
+                    {
+                        return false;
+                    }
+                }
+                return true;
+            case JsonValueKind.Array:
+                foreach (var item in e.EnumerateArray())
+                {
+                    if (!Storable(item))
+                    {
+                        return false;
+                    }
+                }
+                return true;
+            case JsonValueKind.String:
+                var value = e.GetString()!;
+                return !value.Contains('\0', StringComparison.Ordinal) && !(name is not null && IdFields.Contains(name) && value.Length > MaxIdLength);
+            default:
+                return true;
+        }
     }
 
     public static string? Str(JsonElement e, string name) =>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using LinqToDB;
 using LinqToDB.Async;
@@ -154,5 +155,113 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         using var http = host.CreateClient();
         http.DefaultRequestHeaders.Authorization = new("Bearer", booking.Client.AccessToken);
         await (await http.PostAsync(Url(booking.InvoiceId), null)).AssertProblem(HttpStatusCode.ServiceUnavailable, "stripe_not_configured");
+    }
+
+    [Fact]
+    public async Task A_session_about_to_expire_is_expired_at_Stripe_before_a_new_one_is_issued()
+    {
+        var booking = await app.BookAsync();
+        var first = (await app.StartCheckoutAsync(booking)).GetProperty("sessionId").GetString()!;
+        await ExpireSoonAsync(booking);
+
+        var second = (await app.StartCheckoutAsync(booking)).GetProperty("sessionId").GetString()!;
+        Assert.NotEqual(first, second);
+        var expire = Assert.Single(app.Stripe.RequestsTo($"/v1/checkout/sessions/{first}/expire"));
+        Assert.Equal($"expire-{first}", expire.IdempotencyKey);
+        Assert.Empty(expire.Form);
+        Assert.Equal("expired", (string?)app.Stripe.Objects[first]["status"]);
+        Assert.Equal("open", (string?)app.Stripe.Objects[second]["status"]);
+        // the expire went out before the new session was asked for
+        var requests = app.Stripe.Requests.ToList();
+        Assert.True(requests.IndexOf(expire) < requests.FindIndex(r => r.Path == "/v1/checkout/sessions" && r.Form.GetValueOrDefault("metadata[invoice_id]") == booking.InvoiceId.ToString()
+            && r.IdempotencyKey == $"checkout-{booking.InvoiceId}-{first}"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_session_the_client_completed_meanwhile_is_not_replaced_409_payment_in_progress(bool asyncPayment)
+    {
+        var booking = await app.BookAsync();
+        var first = (await app.StartCheckoutAsync(booking)).GetProperty("sessionId").GetString()!;
+        app.Stripe.CompleteCheckoutSession(first, async: asyncPayment); // paid on Stripe's page; its webhook has not arrived yet
+        await ExpireSoonAsync(booking);
+
+        await (await booking.ClientApi(app).PostAsync(Url(booking.InvoiceId), null)).AssertProblem(HttpStatusCode.Conflict, "payment_in_progress");
+        Assert.Single(app.Stripe.RequestsTo("/v1/checkout/sessions"), r => r.Form.GetValueOrDefault("metadata[invoice_id]") == booking.InvoiceId.ToString());
+        Assert.Equal("complete", (string?)app.Stripe.Objects[first]["status"]);
+        await using var db = app.Db();
+        Assert.Equal(first, (await db.Invoices.FirstAsync(i => i.Id == booking.InvoiceId)).StripeCheckoutSessionId);
+    }
+
+    /// <summary>
+    /// Stripe answering in 30 s must not hold database connections: on a host whose pool has 5,
+    /// twelve pays wait on Stripe (up to its time and concurrency budget) while listings are read
+    /// at once; the pays answer 503 (no slot) or 504 (budget spent) stripe_unavailable with Retry-After.
+    /// </summary>
+    [Fact]
+    public async Task A_slow_Stripe_does_not_starve_the_connection_pool_and_pays_answer_stripe_unavailable()
+    {
+        var provider = await app.CreateProviderAsync();
+        var bookings = new List<Infrastructure.TestBooking>();
+        for (var i = 0; i < 12; i++)
+        {
+            bookings.Add(await app.BookAsync(provider: provider));
+        }
+        var invoices = bookings.Select(b => b.InvoiceId.ToString()).ToHashSet();
+        var emails = bookings.Select(b => b.Client.Email).ToHashSet();
+        bool Ours(Infrastructure.Stripe.StripeRequest r) =>
+            (r.Path == "/v1/checkout/sessions" && invoices.Contains(r.Form.GetValueOrDefault("metadata[invoice_id]") ?? ""))
+            || (r.Path == "/v1/customers" && emails.Contains(r.Form.GetValueOrDefault("email") ?? ""));
+        using var slow = app.Stripe.Inject(Ours, delay: TimeSpan.FromSeconds(30));
+
+        using var host = app.Isolated(settings: new Dictionary<string, string?>
+        {
+            // a small pool that waits 5 s for a free connection: held across Stripe calls, it would run dry
+            ["ConnectionStrings:Marketplace"] = new Npgsql.NpgsqlConnectionStringBuilder(app.ConnectionString) { MaxPoolSize = 5, Timeout = 5 }.ConnectionString,
+            ["Marketplace:Stripe:TimeoutSeconds"] = "3",
+            ["Marketplace:Stripe:MaxConcurrentCalls"] = "4",
+        });
+        var pays = bookings.Select(async b =>
+        {
+            using var http = host.CreateClient();
+            http.DefaultRequestHeaders.Authorization = new("Bearer", b.Client.AccessToken);
+            return await http.PostAsync(Url(b.InvoiceId), null);
+        }).ToList();
+
+        var waited = Stopwatch.StartNew();
+        while (app.Stripe.Requests.Count(Ours) < 4 && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+        Assert.True(app.Stripe.Requests.Count(Ours) >= 4, "the pays reached Stripe");
+
+        // listings are read while the pays wait on Stripe, more at once than the pool holds
+        var reads = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            using var http = host.CreateClient();
+            var started = Stopwatch.StartNew();
+            var response = await http.GetAsync($"{TestBookings.Api}/listings?limit=5");
+            return (response.StatusCode, started.Elapsed);
+        }));
+        Assert.All(reads, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.All(reads, r => Assert.True(r.Elapsed < TimeSpan.FromSeconds(2), $"GET /listings took {r.Elapsed.TotalMilliseconds:F0} ms"));
+
+        var answers = await Task.WhenAll(pays);
+        foreach (var answer in answers)
+        {
+            Assert.True(answer.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout, $"pay answered {(int)answer.StatusCode}");
+            await answer.AssertProblem(answer.StatusCode, "stripe_unavailable");
+            Assert.NotNull(answer.Headers.RetryAfter);
+        }
+        Assert.Contains(answers, a => a.StatusCode == HttpStatusCode.ServiceUnavailable); // refused at once: no slot
+        Assert.Contains(answers, a => a.StatusCode == HttpStatusCode.GatewayTimeout); // waited its budget
+        Assert.True(answers.Count(a => a.StatusCode == HttpStatusCode.GatewayTimeout) <= 4);
+    }
+
+    private async Task ExpireSoonAsync(Infrastructure.TestBooking booking)
+    {
+        await using var db = app.Db();
+        await db.Invoices.Where(i => i.Id == booking.InvoiceId).Set(i => i.StripeCheckoutExpiresAt, DateTime.UtcNow.AddMinutes(2)).UpdateAsync();
     }
 }

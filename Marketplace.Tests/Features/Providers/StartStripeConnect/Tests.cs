@@ -130,4 +130,22 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         client.DefaultRequestHeaders.Authorization = new("Bearer", owner.AccessToken);
         await (await client.PostAsync(Url, null)).AssertProblem(HttpStatusCode.BadGateway, "stripe_error");
     }
+
+    [Fact]
+    public async Task A_Stripe_too_slow_to_answer_is_a_504_stripe_unavailable_with_Retry_After_and_a_retry_makes_one_account()
+    {
+        var (owner, providerId) = await app.RegisterProviderAsync("stripe_connect");
+        using var host = app.Isolated(settings: new Dictionary<string, string?> { ["Marketplace:Stripe:TimeoutSeconds"] = "1" });
+        var client = host.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", owner.AccessToken);
+        using (app.Stripe.Inject(r => r.Path == "/v1/accounts" && r.Form.GetValueOrDefault("metadata[provider_id]") == providerId.ToString(), delay: TimeSpan.FromSeconds(30)))
+        {
+            var slow = await client.PostAsync(Url, null);
+            await slow.AssertProblem(HttpStatusCode.GatewayTimeout, "stripe_unavailable");
+            Assert.Equal(TimeSpan.FromSeconds(1), slow.Headers.RetryAfter?.Delta);
+        }
+
+        await (await client.PostAsync(Url, null)).AssertJson(HttpStatusCode.OK);
+        Assert.Single(app.Stripe.Objects.Values, o => (string?)o["object"] == "account" && (string?)o["metadata"]?["provider_id"] == providerId.ToString());
+    }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using LinqToDB.Data;
 using LinqToDB;
 using LinqToDB.Async;
 using Marketplace.Tests.Infrastructure;
@@ -132,4 +133,108 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         await (await app.Client(stranger.AccessToken).PostJson(Url(booking.TransactionId), new { reason = "x" })).AssertProblem(HttpStatusCode.NotFound, "not_found");
         await (await app.Client().PostJson(Url(booking.TransactionId), new { reason = "x" })).AssertProblem(HttpStatusCode.Unauthorized, "unauthorized");
     }
+
+    /// <summary>
+    /// Twenty identical refunds at once: one reaches Stripe and answers 200, the others 409
+    /// refund_in_progress; repeated on several bookings. With Stripe answering at once, the late
+    /// ones find the refund recorded (a double submit without a key); with Stripe taking a moment,
+    /// they find it in flight, even when each carries its own Idempotency-Key.
+    /// </summary>
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(false, 400)]
+    [InlineData(true, 400)]
+    public async Task Twenty_identical_concurrent_refunds_refund_exactly_once(bool withOwnKeys, int stripeDelayMs)
+    {
+        for (var run = 0; run < 4; run++)
+        {
+            var booking = await app.BookAsync(priceCents: 10000);
+            var payment = await app.PayAsync(booking);
+            var http = booking.ProviderApi(app);
+            using var slow = app.Stripe.Inject(r => r.Path == "/v1/refunds" && r.Form.GetValueOrDefault("charge") == payment.ChargeId,
+                delay: TimeSpan.FromMilliseconds(stripeDelayMs));
+
+            var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => withOwnKeys
+                ? http.PostJsonWithKey(Url(booking.TransactionId), new { amountCents = 1000, reason = "Late" }, Guid.NewGuid().ToString())
+                : http.PostJson(Url(booking.TransactionId), new { amountCents = 1000, reason = "Late" })));
+
+            Assert.Single(answers, a => a.StatusCode == HttpStatusCode.OK);
+            foreach (var refused in answers.Where(a => a.StatusCode != HttpStatusCode.OK))
+            {
+                await refused.AssertProblem(HttpStatusCode.Conflict, "refund_in_progress");
+                Assert.NotNull(refused.Headers.RetryAfter);
+            }
+            Assert.Single(app.Stripe.Objects.Values, o => (string?)o["object"] == "refund" && (string?)o["charge"] == payment.ChargeId);
+            Assert.Equal(1000, (long)app.Stripe.Charge(payment.ChargeId)["amount_refunded"]!);
+            await using var db = app.Db();
+            var invoice = await db.Invoices.FirstAsync(i => i.Id == booking.InvoiceId);
+            Assert.Equal(1000, invoice.RefundedCents);
+            Assert.Null(await RefundClaimAsync(db, booking.InvoiceId!.Value)); // released once recorded
+        }
+    }
+
+    [Fact]
+    public async Task The_same_amount_again_is_refunded_with_an_Idempotency_Key_or_after_a_minute()
+    {
+        var booking = await app.BookAsync(priceCents: 10000);
+        var payment = await app.PayAsync(booking);
+        var http = booking.ProviderApi(app);
+        await (await http.PostJson(Url(booking.TransactionId), new { amountCents = 1000 })).AssertJson(HttpStatusCode.OK);
+        await (await http.PostJson(Url(booking.TransactionId), new { amountCents = 1000 })).AssertProblem(HttpStatusCode.Conflict, "refund_in_progress");
+        await (await http.PostJson(Url(booking.TransactionId), new { amountCents = 1500 })).AssertJson(HttpStatusCode.OK); // another amount: another refund
+        await (await http.PostJsonWithKey(Url(booking.TransactionId), new { amountCents = 1500 }, Guid.NewGuid().ToString())).AssertJson(HttpStatusCode.OK);
+
+        await using (var db = app.Db())
+        {
+            await db.ExecuteAsync("UPDATE marketplace.invoices SET last_refund_at = last_refund_at - interval '61 seconds' WHERE id = @id",
+                new DataParameter("id", booking.InvoiceId));
+        }
+        await (await http.PostJson(Url(booking.TransactionId), new { amountCents = 1500 })).AssertJson(HttpStatusCode.OK);
+        Assert.Equal(5500, (long)app.Stripe.Charge(payment.ChargeId)["amount_refunded"]!);
+    }
+
+    [Fact]
+    public async Task A_failed_Stripe_refund_releases_its_claim_and_a_retry_goes_through()
+    {
+        var booking = await app.BookAsync(priceCents: 8000);
+        var payment = await app.PayAsync(booking);
+        var http = booking.ProviderApi(app);
+        using (app.Stripe.Inject(r => r.Path == "/v1/refunds" && r.Form.GetValueOrDefault("charge") == payment.ChargeId, failWith: 402))
+        {
+            await (await http.PostJson(Url(booking.TransactionId), new { amountCents = 500 })).AssertProblem(HttpStatusCode.BadGateway, "stripe_error");
+        }
+        await using (var db = app.Db())
+        {
+            Assert.Null(await RefundClaimAsync(db, booking.InvoiceId!.Value));
+        }
+        await (await http.PostJson(Url(booking.TransactionId), new { amountCents = 500 })).AssertJson(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_claim_left_by_a_crashed_instance_blocks_refunds_only_until_it_lapses()
+    {
+        var booking = await app.BookAsync(priceCents: 8000);
+        await app.PayAsync(booking);
+        var http = booking.ProviderApi(app);
+        var now = DateTime.UtcNow;
+        await using (var db = app.Db())
+        {
+            await SetRefundClaimAsync(db, booking.InvoiceId!.Value, now.AddSeconds(30));
+        }
+        await (await http.PostJson(Url(booking.TransactionId), new { amountCents = 500 })).AssertProblem(HttpStatusCode.Conflict, "refund_in_progress");
+
+        await using (var db = app.Db())
+        {
+            await SetRefundClaimAsync(db, booking.InvoiceId!.Value, now.AddSeconds(-1)); // its holder's deadline passed
+        }
+        await (await http.PostJson(Url(booking.TransactionId), new { amountCents = 500 })).AssertJson(HttpStatusCode.OK);
+    }
+
+    private static async Task<DateTime?> RefundClaimAsync(Marketplace.Api.Data.Db db, int invoiceId) =>
+        (await db.QueryToListAsync<DateTime?>("SELECT refund_claimed_until FROM marketplace.invoices WHERE id = @id",
+            CancellationToken.None, new LinqToDB.Data.DataParameter("id", invoiceId))).Single();
+
+    private static Task SetRefundClaimAsync(Marketplace.Api.Data.Db db, int invoiceId, DateTime until) =>
+        db.ExecuteAsync("UPDATE marketplace.invoices SET refund_claimed_until = @until WHERE id = @id",
+            new LinqToDB.Data.DataParameter("until", until, LinqToDB.DataType.DateTimeOffset), new LinqToDB.Data.DataParameter("id", invoiceId));
 }

@@ -198,8 +198,9 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
     {
         var booking = await app.BookAsync();
         var sessionId = (await app.StartCheckoutAsync(booking)).GetProperty("sessionId").GetString()!;
-        app.Stripe.CompleteCheckoutSession(sessionId, async: true);
+        var payment = app.Stripe.CompleteCheckoutSession(sessionId, async: true);
         Assert.Equal("awaiting_payment", await OutcomeAsync(await app.PostWebhookAsync(app.Stripe.CheckoutEvent("checkout.session.completed", sessionId))));
+        app.Stripe.FailAsyncPayment(payment);
         Assert.Equal("payment_failed", await OutcomeAsync(await app.PostWebhookAsync(app.Stripe.CheckoutEvent("checkout.session.async_payment_failed", sessionId))));
 
         using (var db = app.Db())
@@ -334,5 +335,111 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         var payload = TestBookings.CustomerCreatedEvent();
         await (await app.PostWebhookAsync(payload, client: host.CreateClient())).AssertProblem(HttpStatusCode.BadRequest, "invalid_signature");
         Assert.Equal("ignored", await OutcomeAsync(await app.PostWebhookAsync(payload, signedAt: clock.GetUtcNow(), client: host.CreateClient())));
+    }
+
+    public static TheoryData<string> MalformedEvents => new()
+    {
+        "created_far_future", "created_negative", "account_too_long", "payment_intent_too_long", "payment_intent_event_id_too_long",
+        "nul_in_string", "nul_in_key", "invalid_utf8",
+    };
+
+    /// <summary>Properly signed events that cannot be stored as they are: 400 invalid_payload, nothing recorded or applied, never a 500.</summary>
+    [Theory]
+    [MemberData(nameof(MalformedEvents))]
+    public async Task A_signed_but_malformed_event_is_400_invalid_payload(string malformation)
+    {
+        var (booking, payment) = await PaidSessionAsync();
+        var longId = "pi_" + new string('x', 300);
+        var completed = JsonNode.Parse(app.Stripe.CheckoutEvent("checkout.session.completed", payment.SessionId))!;
+        var eventId = (string)completed["id"]!;
+        byte[] body;
+        switch (malformation)
+        {
+            case "created_far_future":
+                completed["created"] = 999_999_999_999_999L;
+                body = Bytes(completed);
+                break;
+            case "created_negative":
+                completed["created"] = -62_135_596_801L;
+                body = Bytes(completed);
+                break;
+            case "account_too_long":
+                completed["account"] = "acct_" + new string('a', 300);
+                body = Bytes(completed);
+                break;
+            case "payment_intent_too_long":
+                completed["data"]!["object"]!["payment_intent"] = longId;
+                body = Bytes(completed);
+                break;
+            case "payment_intent_event_id_too_long":
+                var failed = JsonNode.Parse(app.Stripe.PaymentFailedEvent(payment.PaymentIntentId))!;
+                failed["data"]!["object"]!["id"] = longId;
+                eventId = (string)failed["id"]!;
+                body = Bytes(failed);
+                break;
+            case "nul_in_string":
+                completed["data"]!["object"]!["customer_details"] = new JsonObject { ["email"] = "client\u0000@example.test" };
+                body = Bytes(completed);
+                break;
+            case "nul_in_key":
+                completed["data"]!["object"]!["metadata"]!["note\u0000"] = "x";
+                body = Bytes(completed);
+                break;
+            default: // a byte sequence that is not UTF-8 inside a string
+                var text = completed.ToJsonString().Replace("client_reference_id\":", "client_reference_id\":\"\u00FF\",\"x\":", StringComparison.Ordinal);
+                body = System.Text.Encoding.UTF8.GetBytes(text);
+                var marker = System.Text.Encoding.UTF8.GetBytes("\u00FF");
+                var at = body.AsSpan().IndexOf(marker);
+                Assert.True(at > 0);
+                body = [.. body[..at], 0xC3, 0x28, .. body[(at + marker.Length)..]];
+                break;
+        }
+
+        var response = await PostRawAsync(body);
+        await response.AssertProblem(HttpStatusCode.BadRequest, "invalid_payload");
+        await using var db = app.Db();
+        Assert.False(await db.StripeEvents.AnyAsync(e => e.Id == eventId));
+        Assert.Equal(0, (await db.Invoices.FirstAsync(i => i.Id == booking.InvoiceId)).PaidCents);
+
+        // the well-formed event still applies
+        Assert.Equal("applied", await OutcomeAsync(await app.PostWebhookAsync(app.Stripe.CheckoutEvent("checkout.session.completed", payment.SessionId))));
+    }
+
+    [Fact]
+    public async Task A_slow_Stripe_answers_504_stripe_unavailable_and_the_redelivered_event_applies()
+    {
+        var (booking, payment) = await PaidSessionAsync();
+        using var host = app.Isolated(settings: new Dictionary<string, string?> { ["Marketplace:Stripe:TimeoutSeconds"] = "1" });
+        using var http = host.CreateClient();
+        var payload = app.Stripe.CheckoutEvent("checkout.session.completed", payment.SessionId);
+        using (app.Stripe.Inject(r => r.Path == $"/v1/payment_intents/{payment.PaymentIntentId}", delay: TimeSpan.FromSeconds(30)))
+        {
+            var slow = await app.PostWebhookAsync(payload, client: http);
+            await slow.AssertProblem(HttpStatusCode.GatewayTimeout, "stripe_unavailable");
+            Assert.NotNull(slow.Headers.RetryAfter);
+        }
+        await using (var db = app.Db())
+        {
+            Assert.False(await db.StripeEvents.AnyAsync(e => e.Id == Id(payload))); // not recorded: Stripe's redelivery applies it
+        }
+        Assert.Equal("applied", await OutcomeAsync(await app.PostWebhookAsync(payload, client: http)));
+        await using (var db = app.Db())
+        {
+            Assert.Equal("paid", (await db.Invoices.FirstAsync(i => i.Id == booking.InvoiceId)).Status);
+        }
+    }
+
+    private static byte[] Bytes(JsonNode node) => System.Text.Encoding.UTF8.GetBytes(node.ToJsonString());
+
+    /// <summary>Posts raw bytes signed as Stripe signs them: HMAC-SHA256 over "t." followed by the body's bytes.</summary>
+    private async Task<HttpResponseMessage> PostRawAsync(byte[] body)
+    {
+        var t = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var signed = System.Text.Encoding.ASCII.GetBytes($"{t}.").Concat(body).ToArray();
+        var signature = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(FakeStripe.WebhookSecret), signed));
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{TestBookings.Api}/webhooks/stripe") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Headers.Add("Stripe-Signature", $"t={t},v1={signature}");
+        return await app.Client().SendAsync(request);
     }
 }
