@@ -1,5 +1,8 @@
 using System.Net;
 using Marketplace.Tests.Infrastructure;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Xunit.Abstractions;
 
 namespace Marketplace.Tests.Features.Auth.Login;
@@ -141,6 +144,69 @@ public sealed class LockoutTests(AppFixture app, ITestOutputHelper output) : ICl
         await (await client.LoginFrom(ClientNetworks.In(ClientNetworks.NewNetwork(), 1), user.Email, "not-the-password"))
             .AssertProblem(HttpStatusCode.Unauthorized, "invalid_credentials");
         await (await client.LoginFrom(owner, user.Email, user.Password)).AssertJson(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task One_network_guessing_many_addresses_is_capped()
+    {
+        var owner = await app.Client().RegisterAsync();
+        // the cap is 200 failures an hour; a host with a cap of 6 shows the rule without 200 PBKDF2 checks
+        using var host = app.BehindProxy().WithWebHostBuilder(b => b.ConfigureTestServices(s =>
+            s.Replace(ServiceDescriptor.Singleton(new Marketplace.Api.Features.Auth.LockoutRules { NetworkFailures = 6 }))));
+        var client = host.CreateClient();
+        var network = ClientNetworks.NewNetwork();
+
+        // two failures each on three addresses (known or not): no address reaches its own limit
+        foreach (var email in new[] { AuthApi.NewEmail("a"), AuthApi.NewEmail("b"), owner.Email })
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                await (await client.LoginFrom(ClientNetworks.In(network, 1 + i), email, "not-the-password"))
+                    .AssertProblem(HttpStatusCode.Unauthorized, "invalid_credentials");
+            }
+        }
+
+        // but the network has spent its failures: held for every address, the right password included
+        await (await client.LoginFrom(ClientNetworks.In(network, 99), owner.Email, owner.Password)).AssertProblem(HttpStatusCode.TooManyRequests, "too_many_attempts");
+        await (await client.LoginFrom(ClientNetworks.In(ClientNetworks.NewNetwork(), 1), owner.Email, owner.Password)).AssertJson(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_password_reset_lifts_the_hold_on_every_network()
+    {
+        var user = await app.Client().RegisterAsync();
+        using var host = app.BehindProxy();
+        var client = host.CreateClient();
+        var ip = ClientNetworks.In(ClientNetworks.NewNetwork(), 1);
+        for (var i = 0; i < 5; i++)
+        {
+            await client.LoginFrom(ip, user.Email, "not-the-password");
+        }
+        await (await client.LoginFrom(ip, user.Email, user.Password)).AssertProblem(HttpStatusCode.TooManyRequests, "too_many_attempts");
+
+        await client.PostAsync("forgot-password", new { email = user.Email }, null);
+        var token = await app.Smtp.WaitForResetTokenAsync(user.Email);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsync("reset-password", new { token, newPassword = "a-brand-new-password" }, null)).StatusCode);
+
+        await (await client.LoginFrom(ip, user.Email, "a-brand-new-password")).AssertJson(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task No_e_mail_or_client_address_is_stored_in_the_throttle_rows()
+    {
+        var email = AuthApi.NewEmail("stored");
+        using var host = app.BehindProxy();
+        var network = ClientNetworks.NewNetwork();
+        await host.CreateClient().LoginFrom(ClientNetworks.In(network, 1), email, "not-the-password");
+
+        await using var connection = new Npgsql.NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT count(*) FROM marketplace.login_throttles t WHERE position(convert_to($1, 'UTF8') IN t.key) > 0 OR position(convert_to($1, 'UTF8') IN coalesce(t.subject, ''::bytea)) > 0 OR row_to_json(t)::text LIKE '%' || $2 || '%'",
+            connection) { Parameters = { new() { Value = email }, new() { Value = network } } };
+        Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
+        await using var rows = new Npgsql.NpgsqlCommand("SELECT count(*) FROM marketplace.login_throttles", connection);
+        Assert.True((long)(await rows.ExecuteScalarAsync())! >= 3);
     }
 
     private static async Task<List<string>> SequenceAsync(HttpClient client, string ip, string email)
