@@ -31,6 +31,21 @@ public sealed class TimingTests(AppFixture app, ITestOutputHelper output) : ICla
             await client.PostFrom(ip, path, new { email = user.Email });
         }
 
+        // Under the null hypothesis p < 0.05 happens in 5 % of samples by definition, so a first
+        // sample below it is measured again from scratch: a real oracle (p around 1e-6 before the
+        // change) fails both, an honest sample fails both only 0.25 % of the time.
+        var p = 0.0;
+        for (var sample = 1; sample <= 2 && p <= 0.05; sample++)
+        {
+            var (known, unknown) = await MeasureAsync(client, ip, path, user.Email);
+            p = MannWhitney.TwoSidedP(known, unknown);
+            output.WriteLine($"{path} sample {sample}: known median {Median(known):0.00} ms, unknown median {Median(unknown):0.00} ms, Mann-Whitney p = {p:G3}");
+        }
+        Assert.True(p > 0.05, $"{path}: the times of known and unknown addresses differ (p = {p:G3})");
+    }
+
+    private static async Task<(List<double> Known, List<double> Unknown)> MeasureAsync(HttpClient client, string ip, string path, string email)
+    {
         var known = new List<double>();
         var unknown = new List<double>();
         for (var i = 0; i < Tries; i++)
@@ -38,19 +53,16 @@ public sealed class TimingTests(AppFixture app, ITestOutputHelper output) : ICla
             // alternate which goes first, so neither profits from the other's warm caches
             if (i % 2 == 0)
             {
-                known.Add(await TimeAsync(client, ip, path, user.Email));
+                known.Add(await TimeAsync(client, ip, path, email));
                 unknown.Add(await TimeAsync(client, ip, path, AuthApi.NewEmail("nobody")));
             }
             else
             {
                 unknown.Add(await TimeAsync(client, ip, path, AuthApi.NewEmail("nobody")));
-                known.Add(await TimeAsync(client, ip, path, user.Email));
+                known.Add(await TimeAsync(client, ip, path, email));
             }
         }
-
-        var p = MannWhitney.TwoSidedP(known, unknown);
-        output.WriteLine($"{path}: known median {Median(known):0.00} ms, unknown median {Median(unknown):0.00} ms, Mann-Whitney p = {p:G3}");
-        Assert.True(p > 0.05, $"{path}: known {Median(known):0.00} ms vs unknown {Median(unknown):0.00} ms, p = {p:G3}");
+        return (known, unknown);
     }
 
     [Fact]
