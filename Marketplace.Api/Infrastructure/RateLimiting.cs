@@ -44,6 +44,7 @@ internal static class RateLimiting
                 o.KnownProxies.Add(IPAddress.Parse(proxy));
             }
         });
+        services.AddSingleton<RateLimitKeys>();
         services.AddHostedService<RateLimitCounterPurger>();
         return services;
     }
@@ -62,7 +63,8 @@ internal static class RateLimiting
         {
             var clock = http.RequestServices.GetRequiredService<TimeProvider>();
             var db = http.RequestServices.GetRequiredService<Db>();
-            var retryAfter = await CountAsync(db, clock, $"{RateLimits.Auth}|{ClientIp(http)}", limits.AuthPerMinute, http.RequestAborted);
+            var key = http.RequestServices.GetRequiredService<RateLimitKeys>().For(RateLimits.Auth, ClientIp(http));
+            var retryAfter = await CountAsync(db, clock, key, limits.AuthPerMinute, http.RequestAborted);
             if (retryAfter is { } seconds)
             {
                 await WriteRejectionAsync(http, seconds);
@@ -73,15 +75,13 @@ internal static class RateLimiting
     }
 
     /// <summary>
-    /// Counts one request of <paramref name="partition"/> in the current window; null while within
+    /// Counts one request of <paramref name="key"/> in the current window; null while within
     /// <paramref name="limit"/>, else the seconds until the window ends.
     /// </summary>
-    public static async Task<int?> CountAsync(Db db, TimeProvider clock, string partition, int limit, CancellationToken ct)
+    public static async Task<int?> CountAsync(Db db, TimeProvider clock, byte[] key, int limit, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var windowStart = new DateTime(now.Ticks - now.Ticks % Window.Ticks, DateTimeKind.Utc);
-        // the key is a digest: no client address is stored
-        var key = SHA256.HashData(Encoding.UTF8.GetBytes(partition));
         var counts = await Pg.QueryAsync(db, """
             INSERT INTO marketplace.rate_limit_counters AS c (key, window_start, count) VALUES ($1, $2, 1)
             ON CONFLICT (key, window_start) DO UPDATE SET count = c.count + 1
@@ -112,6 +112,17 @@ internal static class RateLimiting
         await http.RequestServices.GetRequiredService<IProblemDetailsService>()
             .WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
     }
+}
+
+/// <summary>
+/// The stored key of a policy and client: an HMAC-SHA256 under a key derived from the signing key,
+/// so no client address is stored and the IPv4 space cannot simply be hashed through to find one.
+/// </summary>
+internal sealed class RateLimitKeys(SigningKey signingKey)
+{
+    private readonly byte[] hmacKey = HMACSHA256.HashData(signingKey.Key.Key, "marketplace/rate-limits"u8);
+
+    public byte[] For(string policy, string partition) => HMACSHA256.HashData(hmacKey, Encoding.UTF8.GetBytes($"{policy}\n{partition}"));
 }
 
 /// <summary>

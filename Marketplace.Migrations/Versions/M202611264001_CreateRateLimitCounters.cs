@@ -4,7 +4,8 @@ namespace Marketplace.Migrations.Versions;
 
 /// <summary>
 /// Fixed-window request counters shared by every API instance (the per-IP limit of the anonymous
-/// auth endpoints): one upsert per limited request. Keys are SHA-256 digests of policy and client.
+/// auth endpoints): one upsert per limited request. Keys are HMAC-SHA256 digests of policy and client
+/// (key derived from the signing key): no client address is stored.
 /// </summary>
 [Migration(202611264001, "Create the rate limit counters shared by all instances")]
 public sealed class M202611264001_CreateRateLimitCounters : Migration
