@@ -1,7 +1,13 @@
 using System.Net;
+using System.Security.Cryptography;
+using LinqToDB;
+using Marketplace.Api.Infrastructure;
 using Marketplace.Tests.Features.Auth;
 using Marketplace.Tests.Infrastructure;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using Xunit.Abstractions;
 
 namespace Marketplace.Tests.Platform;
@@ -123,6 +129,48 @@ public sealed class RateLimitingTests(AppFixture app, ITestOutputHelper output) 
         Assert.Equal(HttpStatusCode.Unauthorized, (await LoginFrom(client, ClientNetworks.In(network, 1))).StatusCode);
         // a forged header does not buy a fresh bucket
         await (await LoginFrom(client, ClientNetworks.In(network, 2))).AssertProblem(HttpStatusCode.TooManyRequests, "rate_limited");
+    }
+
+    [Fact]
+    public async Task Windows_over_for_two_minutes_are_purged_and_the_current_one_is_kept()
+    {
+        var clock = StartOfThisMinute();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var old = RandomNumberGenerator.GetBytes(32);
+        var current = RandomNumberGenerator.GetBytes(32);
+        await ExecuteAsync("INSERT INTO marketplace.rate_limit_counters (key, window_start, count) VALUES ($1, $2, 5), ($3, $4, 7)",
+            old, now.AddMinutes(-3), current, now);
+
+        var purger = new RateLimitCounterPurger(app.Factory.Services.GetRequiredService<DataOptions<Marketplace.Api.Data.Db>>(), clock,
+            NullLogger<RateLimitCounterPurger>.Instance);
+        Assert.True(await purger.PurgeAsync(CancellationToken.None) >= 1);
+
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM marketplace.rate_limit_counters WHERE key = $1", old));
+        Assert.Equal(7L, await ScalarAsync("SELECT sum(count) FROM marketplace.rate_limit_counters WHERE key = $1", current));
+    }
+
+    private async Task ExecuteAsync(string sql, params object[] values)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<long> ScalarAsync(string sql, params object[] values)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static TestClock StartOfThisMinute()

@@ -209,6 +209,38 @@ public sealed class LockoutTests(AppFixture app, ITestOutputHelper output) : ICl
         Assert.True((long)(await rows.ExecuteScalarAsync())! >= 3);
     }
 
+    [Fact]
+    public async Task Rows_whose_window_and_hold_are_over_are_purged()
+    {
+        var now = DateTime.UtcNow;
+        var over = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var live = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        await using var connection = new Npgsql.NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using (var insert = new Npgsql.NpgsqlCommand("""
+            INSERT INTO marketplace.login_throttles (key, failures, window_started_at, blocked_until, expires_at)
+            VALUES ($1, 5, $3 - interval '2 hours', $3 - interval '1 hour', $3 - interval '1 minute'),
+                   ($2, 0, $3, $3 + interval '15 minutes', $3 + interval '30 minutes')
+            """, connection) { Parameters = { new() { Value = over }, new() { Value = live }, new() { Value = now } } })
+        {
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var purger = new Marketplace.Api.Features.Auth.LoginThrottlePurger(
+            app.Factory.Services.GetRequiredService<LinqToDB.DataOptions<Marketplace.Api.Data.Db>>(), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Marketplace.Api.Features.Auth.LoginThrottlePurger>.Instance);
+        Assert.True(await purger.PurgeAsync(CancellationToken.None) >= 1);
+
+        await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FILTER (WHERE key = $1), count(*) FILTER (WHERE key = $2) FROM marketplace.login_throttles", connection)
+        {
+            Parameters = { new() { Value = over }, new() { Value = live } },
+        };
+        await using var reader = await count.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(0L, reader.GetInt64(0));
+        Assert.Equal(1L, reader.GetInt64(1));
+    }
+
     private static async Task<List<string>> SequenceAsync(HttpClient client, string ip, string email)
     {
         var statuses = new List<string>();
