@@ -91,6 +91,23 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task Concurrent_requests_over_two_instances_send_one_link()
+    {
+        var user = await app.Client().RegisterAsync();
+        using var other = app.Isolated();
+        var clients = new[] { app.Client(), other.CreateClient() };
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => clients[i % 2].PostAsync("forgot-password", new { email = user.Email }, null)));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        await app.WaitUntilMailRequestsHandledAsync(user.Email);
+        using var db = app.Db();
+        Assert.Equal(1, await db.Outbox.CountAsync(m => m.ToAddress == user.Email && m.Kind == "password_reset"));
+        var token = await app.Smtp.WaitForResetTokenAsync(user.Email);
+        Assert.Equal(Marketplace.Api.Infrastructure.Secrets.Hash(token), (await db.Users.SingleAsync(u => u.Id == user.Id)).PasswordResetToken);
+    }
+
+    [Fact]
     public async Task An_invalid_email_is_a_400()
     {
         await (await app.Client().PostAsync("forgot-password", new { email = "x" }, null)).AssertValidationError("email");
