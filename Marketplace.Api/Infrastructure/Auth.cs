@@ -5,6 +5,7 @@ using System.Text;
 using LinqToDB;
 using LinqToDB.Async;
 using Marketplace.Api.Data;
+using Marketplace.Api.Features.Auth;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
@@ -30,6 +31,7 @@ internal static class Auth
         builder.Services.AddSingleton<SessionTokens>();
         builder.Services.AddSingleton<IPasswordHasher<UserRow>, PasswordHasher<UserRow>>();
         builder.Services.AddSingleton<Passwords>();
+        builder.Services.AddMarketplaceAccounts();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
@@ -216,10 +218,24 @@ public sealed class SessionTokens(SigningKey key, MarketplaceOptions options, Ti
             http.Request.Headers.UserAgent is { Count: > 0 } agent ? agent.ToString() : null,
             http.Connection.RemoteIpAddress?.ToString(), ct);
 
-    /// <summary>Stores a new refresh token of a session (login or rotation) and returns it.</summary>
-    public async Task<string> AddRefreshTokenAsync(Db db, Guid sessionId, DateTime sessionExpiresAt, CancellationToken ct)
+    // successors are HMACs of their predecessor under a key of their own, derived from the signing key
+    private readonly byte[] successorKey = HMACSHA256.HashData(key.Key.Key, "marketplace/refresh-token-successor"u8);
+
+    /// <summary>Stores a new random refresh token of a session (login) and returns it.</summary>
+    public Task<string> AddRefreshTokenAsync(Db db, Guid sessionId, DateTime sessionExpiresAt, CancellationToken ct) =>
+        AddRefreshTokenAsync(db, sessionId, sessionExpiresAt, Secrets.NewToken(), ct);
+
+    /// <summary>
+    /// The refresh token that replaces <paramref name="token"/> on rotation: HMAC-SHA256 of it, so
+    /// the same token always has the same successor (a concurrent or retried refresh gets the same
+    /// answer) and only its hash is ever stored. As unguessable as a random token without the key.
+    /// </summary>
+    public string SuccessorOf(string token) =>
+        Convert.ToBase64String(HMACSHA256.HashData(successorKey, Encoding.UTF8.GetBytes(token))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>Stores this refresh token of a session (only its hash) and returns it.</summary>
+    public async Task<string> AddRefreshTokenAsync(Db db, Guid sessionId, DateTime sessionExpiresAt, string token, CancellationToken ct)
     {
-        var token = Secrets.NewToken();
         await db.InsertAsync(new RefreshTokenRow
         {
             SessionId = sessionId,

@@ -30,6 +30,9 @@ public sealed class MarketplaceOptions
         public string? SigningKey { get; set; }
         public int AccessTokenMinutes { get; set; } = 15;
         public int RefreshTokenDays { get; set; } = 30;
+
+        /// <summary>Seconds after a rotation in which the spent refresh token answers the same successor again (concurrent refreshes).</summary>
+        public int RefreshGraceSeconds { get; set; } = 30;
     }
 
     public sealed class StripeOptions
@@ -133,6 +136,10 @@ internal sealed class MarketplaceOptionsValidator(IHostEnvironment environment) 
         if (o.Auth.RefreshTokenDays is < 1 or > 365)
         {
             errors.Add("Marketplace:Auth:RefreshTokenDays must be between 1 and 365.");
+        }
+        if (o.Auth.RefreshGraceSeconds is < 0 or > 300)
+        {
+            errors.Add("Marketplace:Auth:RefreshGraceSeconds must be between 0 and 300.");
         }
         if (o.Stripe.ApiBase is { } apiBase && !Uri.TryCreate(apiBase, UriKind.Absolute, out _))
         {

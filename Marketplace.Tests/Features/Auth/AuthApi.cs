@@ -39,6 +39,31 @@ public static class AuthApi
             Headers = { Authorization = accessToken is null ? null : new("Bearer", accessToken) },
         });
 
+    /// <summary>
+    /// Waits until the background worker has handled every queued forgot-password /
+    /// resend-verification request of this address (the endpoints answer before the work).
+    /// </summary>
+    public static async Task WaitUntilMailRequestsHandledAsync(this AppFixture app, string email)
+    {
+        var normalized = email.Trim().ToLowerInvariant();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(app.ConnectionString);
+            await connection.OpenAsync();
+            await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM marketplace.auth_mail_requests WHERE email = $1", connection)
+            {
+                Parameters = { new() { Value = normalized } },
+            };
+            if ((long)(await count.ExecuteScalarAsync())! == 0)
+            {
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"mail requests of {email} still queued after 15 s");
+            await Task.Delay(20);
+        }
+    }
+
     public static string AccessToken(JsonElement auth) => auth.GetProperty("accessToken").GetString()!;
 
     public static string RefreshToken(JsonElement auth) => auth.GetProperty("refreshToken").GetString()!;

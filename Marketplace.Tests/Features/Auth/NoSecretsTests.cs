@@ -65,6 +65,11 @@ public sealed class NoSecretsTests(AppFixture app) : IClassFixture<AppFixture>
         await Call("login-wrong", client.LoginAsync(email, wrong), HttpStatusCode.Unauthorized);
         var login = await Call("login", client.LoginAsync(email, password), HttpStatusCode.OK);
         var refreshed = await Call("refresh", client.RefreshAsync(AuthApi.RefreshToken(login)), HttpStatusCode.OK);
+        // within the grace window the spent token answers the same successor (so it is no other call's token)
+        var grace = await (await client.RefreshAsync(AuthApi.RefreshToken(login))).AssertJson(HttpStatusCode.OK);
+        Assert.Equal(AuthApi.RefreshToken(refreshed), AuthApi.RefreshToken(grace));
+        await Call("refresh-successor", client.RefreshAsync(AuthApi.RefreshToken(refreshed)), HttpStatusCode.OK);
+        // the successor was used: the first token again is a reuse, grace window or not
         await Call("refresh-reuse", client.RefreshAsync(AuthApi.RefreshToken(login)), HttpStatusCode.Unauthorized);
         var again = await Call("login-again", client.LoginAsync(email, password), HttpStatusCode.OK);
         await Call("change-password-wrong", client.PostAsync("change-password", new { currentPassword = wrong, newPassword = changed }, AuthApi.AccessToken(again)), HttpStatusCode.BadRequest);

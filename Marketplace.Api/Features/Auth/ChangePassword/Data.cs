@@ -4,13 +4,13 @@ using Marketplace.Api.Data;
 
 namespace Marketplace.Api.Features.Auth.ChangePassword;
 
-internal sealed record Account(string Email, string? FirstName, string PasswordHash, DateTime? LockedUntil);
+internal sealed record Account(string Email, string? FirstName, string PasswordHash);
 
 internal static class Data
 {
     public static Task<Account?> GetAsync(Db db, int userId, CancellationToken ct) =>
         db.Users.Where(u => u.Id == userId && u.DeletedAt == null)
-            .Select(u => new Account(u.Email, u.FirstName, u.PasswordHash, u.LockedUntil))
+            .Select(u => new Account(u.Email, u.FirstName, u.PasswordHash))
             .FirstOrDefaultAsync(ct);
 
     /// <summary>Stores the new hash, if the old one is still in place (a concurrent change wins once). A pending reset link dies with it.</summary>
@@ -19,7 +19,6 @@ internal static class Data
             .Set(u => u.PasswordHash, newHash)
             .Set(u => u.PasswordResetToken, (string?)null)
             .Set(u => u.PasswordResetExpires, (DateTime?)null)
-            .Set(u => u.FailedLoginCount, 0)
             .UpdateAsync(ct);
 
     /// <summary>Signs out every other session; the caller's own stays.</summary>

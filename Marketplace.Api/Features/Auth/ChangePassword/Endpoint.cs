@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Marketplace.Api.Features.Auth.ChangePassword;
 
-public sealed class Endpoint(Db db, Passwords passwords, MarketplaceOptions options, TimeProvider clock, OutboxSignal outbox) : Endpoint<Request>
+public sealed class Endpoint(Db db, Passwords passwords, Lockout lockout, MarketplaceOptions options, TimeProvider clock, OutboxSignal outbox) : Endpoint<Request>
 {
     public override void Configure()
     {
@@ -20,8 +20,8 @@ public sealed class Endpoint(Db db, Passwords passwords, MarketplaceOptions opti
         Summary(s =>
         {
             s.Summary = "Change the password";
-            s.Description = "Needs the current password (a wrong one is a 400 on currentPassword and counts towards the lock-out: "
-                + "429 account_locked after 5). The new one has 10 to 128 characters and is neither the current one nor the e-mail "
+            s.Description = "Needs the current password (a wrong one is a 400 on currentPassword and counts towards the lock-out of "
+                + "the address from this client network: 429 too_many_attempts after 5). The new one has 10 to 128 characters and is neither the current one nor the e-mail "
                 + "address. Every other session of the user is revoked, this one stays; a notice is mailed.";
         });
     }
@@ -31,10 +31,12 @@ public sealed class Endpoint(Db db, Passwords passwords, MarketplaceOptions opti
         var me = HttpContext.CurrentUser();
         var now = clock.GetUtcNow().UtcDateTime;
         var account = await Data.GetAsync(db, me.Id, ct) ?? throw ApiProblem.NotFound("user");
-        Lockout.ThrowIfLocked(account.LockedUntil, now);
+        // a stolen access token cannot be used to guess the password either: the same counts as login's
+        var attempt = lockout.For(Credentials.NormalizeEmail(account.Email), HttpContext.Connection.RemoteIpAddress);
+        await lockout.ThrowIfHeldAsync(db, attempt, ct);
         if (passwords.Verify(account.PasswordHash, req.CurrentPassword) == PasswordVerificationResult.Failed)
         {
-            await Lockout.RecordFailureAsync(db, me.Id, now, ct);
+            await lockout.RecordFailureAsync(db, attempt, ct);
             AddError(r => r.CurrentPassword, "The current password is wrong.");
         }
         if (string.Equals(req.NewPassword.Trim(), account.Email, StringComparison.OrdinalIgnoreCase))

@@ -1,11 +1,10 @@
 using FastEndpoints;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
-using Marketplace.Api.Infrastructure.Email;
 
 namespace Marketplace.Api.Features.Auth.ForgotPassword;
 
-public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clock, OutboxSignal outbox) : Endpoint<Request, Response>
+public sealed class Endpoint(Db db, TimeProvider clock, AuthMailRequestSignal worker) : Endpoint<Request, Response>
 {
     private static readonly Response Accepted = new("If this address has an account, a link to reset the password has been sent.");
 
@@ -22,27 +21,17 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
         Summary(s =>
         {
             s.Summary = "Request a password reset";
-            s.Description = "Always answers 202 with the same body, whether or not the address has an account. When it has, a reset "
-                + "link (valid 1 hour, single use) is mailed; at most one mail per minute per account. Rate-limited per client IP "
-                + "(429 rate_limited).";
+            s.Description = "Always answers 202 with the same body, in the same time, whether or not the address has an account: the "
+                + "request is queued and handled moments later. When the address has an active account, a reset link (valid 1 hour, "
+                + "single use) is mailed; at most one mail per minute per account. Rate-limited per client IP (429 rate_limited).";
         });
     }
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        var account = await Data.FindAsync(db, Credentials.NormalizeEmail(req.Email), ct);
-        if (account is not null)
-        {
-            var token = Secrets.NewToken();
-            var now = clock.GetUtcNow().UtcDateTime;
-            await using var transaction = await db.BeginTransactionAsync(ct);
-            if (await Data.ReplaceTokenAsync(db, account.Id, Secrets.Hash(token), now, AuthMails.ResetLifetime, AuthMails.ResendInterval, ct) == 1)
-            {
-                await Outbox.EnqueueAsync(db, clock, AuthMails.PasswordReset(options, account.Email, account.FirstName, token), ct);
-            }
-            await transaction.CommitAsync(ct);
-            outbox.Wake();
-        }
+        // one INSERT whatever the address: the lookup happens in the background, so the answer's timing tells nothing
+        await AuthMailRequests.EnqueueAsync(db, AuthMailRequests.PasswordReset, Credentials.NormalizeEmail(req.Email), clock.GetUtcNow().UtcDateTime, ct);
+        worker.Wake();
         await Send.ResponseAsync(Accepted, StatusCodes.Status202Accepted, ct);
     }
 }

@@ -24,6 +24,14 @@ internal static class Data
     public static Task<int> MarkUsedAsync(Db db, long tokenId, DateTime now, CancellationToken ct) =>
         db.RefreshTokens.Where(t => t.Id == tokenId && t.UsedAt == null).Set(t => t.UsedAt, now).UpdateAsync(ct);
 
+    /// <summary>When the token was spent (read again after a concurrent refresh spent it).</summary>
+    public static Task<DateTime?> UsedAtAsync(Db db, long tokenId, CancellationToken ct) =>
+        db.RefreshTokens.Where(t => t.Id == tokenId).Select(t => t.UsedAt).FirstOrDefaultAsync(ct);
+
+    /// <summary>Whether the successor issued for a spent token exists in this session and is still unspent.</summary>
+    public static Task<bool> SuccessorUnspentAsync(Db db, Guid sessionId, string successorHash, CancellationToken ct) =>
+        db.RefreshTokens.AnyAsync(t => t.TokenHash == successorHash && t.SessionId == sessionId && t.UsedAt == null, ct);
+
     public static Task<int> RevokeSessionAsync(Db db, Guid sessionId, DateTime now, CancellationToken ct) =>
         db.Sessions.Where(s => s.Id == sessionId && s.RevokedAt == null)
             .Set(s => s.RevokedAt, now)

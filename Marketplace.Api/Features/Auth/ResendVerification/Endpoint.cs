@@ -1,11 +1,10 @@
 using FastEndpoints;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
-using Marketplace.Api.Infrastructure.Email;
 
 namespace Marketplace.Api.Features.Auth.ResendVerification;
 
-public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clock, OutboxSignal outbox) : Endpoint<Request, Response>
+public sealed class Endpoint(Db db, TimeProvider clock, AuthMailRequestSignal worker) : Endpoint<Request, Response>
 {
     private static readonly Response Accepted = new("If this address has an account waiting for verification, a new verification link has been sent.");
 
@@ -22,27 +21,17 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
         Summary(s =>
         {
             s.Summary = "Send the verification mail again";
-            s.Description = "Always answers 202 with the same body, whether or not the address has an unverified account. When it has, "
-                + "a new link is mailed and the previous one stops working; at most one mail per minute per account. "
-                + "Rate-limited per client IP (429 rate_limited).";
+            s.Description = "Always answers 202 with the same body, in the same time, whether or not the address has an unverified "
+                + "account: the request is queued and handled moments later. When it has, a new link is mailed and the previous one "
+                + "stops working; at most one mail per minute per account. Rate-limited per client IP (429 rate_limited).";
         });
     }
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        var user = await Data.FindAsync(db, Credentials.NormalizeEmail(req.Email), ct);
-        if (user is not null)
-        {
-            var token = Secrets.NewToken();
-            var now = clock.GetUtcNow().UtcDateTime;
-            await using var transaction = await db.BeginTransactionAsync(ct);
-            if (await Data.ReplaceTokenAsync(db, user.Id, Secrets.Hash(token), now, AuthMails.VerificationLifetime, AuthMails.ResendInterval, ct) == 1)
-            {
-                await Outbox.EnqueueAsync(db, clock, AuthMails.Verification(options, user.Email, user.FirstName, token), ct);
-            }
-            await transaction.CommitAsync(ct);
-            outbox.Wake();
-        }
+        // one INSERT whatever the address: the lookup happens in the background, so the answer's timing tells nothing
+        await AuthMailRequests.EnqueueAsync(db, AuthMailRequests.Verification, Credentials.NormalizeEmail(req.Email), clock.GetUtcNow().UtcDateTime, ct);
+        worker.Wake();
         await Send.ResponseAsync(Accepted, StatusCodes.Status202Accepted, ct);
     }
 }

@@ -15,15 +15,13 @@ internal static class Data
 
     /// <summary>
     /// Sets the new password and spends the token, if it is still the user's live token (so two
-    /// requests with one token cannot both succeed). The lock-out is lifted: the mailbox owner is back.
+    /// requests with one token cannot both succeed).
     /// </summary>
     public static Task<int> ResetAsync(Db db, int userId, string tokenHash, string passwordHash, DateTime now, CancellationToken ct) =>
         db.Users.Where(u => u.Id == userId && u.PasswordResetToken == tokenHash && u.PasswordResetExpires > now)
             .Set(u => u.PasswordHash, passwordHash)
             .Set(u => u.PasswordResetToken, (string?)null)
             .Set(u => u.PasswordResetExpires, (DateTime?)null)
-            .Set(u => u.FailedLoginCount, 0)
-            .Set(u => u.LockedUntil, (DateTime?)null)
             .UpdateAsync(ct);
 
     public static Task<int> RevokeAllSessionsAsync(Db db, int userId, DateTime now, CancellationToken ct) =>

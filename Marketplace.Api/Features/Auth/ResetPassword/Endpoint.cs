@@ -5,7 +5,7 @@ using Marketplace.Api.Infrastructure.Email;
 
 namespace Marketplace.Api.Features.Auth.ResetPassword;
 
-public sealed class Endpoint(Db db, Passwords passwords, MarketplaceOptions options, TimeProvider clock, OutboxSignal outbox) : Endpoint<Request>
+public sealed class Endpoint(Db db, Passwords passwords, Lockout lockout, MarketplaceOptions options, TimeProvider clock, OutboxSignal outbox) : Endpoint<Request>
 {
     public override void Configure()
     {
@@ -46,6 +46,8 @@ public sealed class Endpoint(Db db, Passwords passwords, MarketplaceOptions opti
                 throw InvalidToken();
             }
             await Data.RevokeAllSessionsAsync(db, pending.UserId, now, ct);
+            // the mailbox owner is back: every hold on the address is lifted
+            await lockout.ClearAsync(db, Credentials.NormalizeEmail(pending.Email), ct);
             await Outbox.EnqueueAsync(db, clock, AuthMails.PasswordChanged(options, pending.Email, pending.FirstName), ct);
             await transaction.CommitAsync(ct);
         }

@@ -41,8 +41,8 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         }
 
         await (await app.Client().PostAsync("change-password", new { currentPassword = user.Password, newPassword = NewPassword }, user.AccessToken))
-            .AssertProblem(HttpStatusCode.TooManyRequests, "account_locked");
-        await (await app.Client().LoginAsync(user.Email, user.Password)).AssertProblem(HttpStatusCode.TooManyRequests, "account_locked");
+            .AssertProblem(HttpStatusCode.TooManyRequests, "too_many_attempts");
+        await (await app.Client().LoginAsync(user.Email, user.Password)).AssertProblem(HttpStatusCode.TooManyRequests, "too_many_attempts");
     }
 
     [Fact]

@@ -35,6 +35,8 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal(known.StatusCode, notKnown.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, notKnown.StatusCode);
         Assert.Equal(await known.Content.ReadAsStringAsync(), await notKnown.Content.ReadAsStringAsync());
+        await app.WaitUntilMailRequestsHandledAsync(user.Email);
+        await app.WaitUntilMailRequestsHandledAsync(unknown);
         using var db = app.Db();
         Assert.Equal(0, await db.Outbox.CountAsync(m => m.ToAddress == unknown));
         Assert.Equal(1, await db.Outbox.CountAsync(m => m.ToAddress == user.Email && m.Kind == "password_reset"));
@@ -49,6 +51,7 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
 
         await (await app.Client().PostAsync("forgot-password", new { email = user.Email }, null)).AssertJson(HttpStatusCode.Accepted);
 
+        await app.WaitUntilMailRequestsHandledAsync(user.Email);
         Assert.Equal(0, await db.Outbox.CountAsync(m => m.ToAddress == user.Email && m.Kind == "password_reset"));
     }
 
@@ -59,6 +62,7 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         await app.Client().PostAsync("forgot-password", new { email = user.Email }, null);
         await app.Client().PostAsync("forgot-password", new { email = user.Email }, null);
         var first = await app.Smtp.WaitForResetTokenAsync(user.Email);
+        await app.WaitUntilMailRequestsHandledAsync(user.Email);
         using (var db = app.Db())
         {
             Assert.Equal(1, await db.Outbox.CountAsync(m => m.ToAddress == user.Email && m.Kind == "password_reset"));
@@ -71,6 +75,36 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         Assert.NotEqual(first, second);
         await (await later.CreateClient().PostAsync("reset-password", new { token = first, newPassword = "a-brand-new-password" }, null))
             .AssertProblem(HttpStatusCode.BadRequest, "invalid_token");
+    }
+
+    [Fact]
+    public async Task The_answer_comes_before_the_lookup_and_the_request_leaves_no_row_behind()
+    {
+        var user = await app.Client().RegisterAsync();
+
+        await (await app.Client().PostAsync("forgot-password", new { email = $"  {user.Email.ToUpperInvariant()} " }, null)).AssertJson(HttpStatusCode.Accepted);
+
+        // queued under the normalised address, then handled (and the row deleted) by the worker
+        await app.WaitUntilMailRequestsHandledAsync(user.Email);
+        using var db = app.Db();
+        Assert.Equal(1, await db.Outbox.CountAsync(m => m.ToAddress == user.Email && m.Kind == "password_reset"));
+    }
+
+    [Fact]
+    public async Task Concurrent_requests_over_two_instances_send_one_link()
+    {
+        var user = await app.Client().RegisterAsync();
+        using var other = app.Isolated();
+        var clients = new[] { app.Client(), other.CreateClient() };
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => clients[i % 2].PostAsync("forgot-password", new { email = user.Email }, null)));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        await app.WaitUntilMailRequestsHandledAsync(user.Email);
+        using var db = app.Db();
+        Assert.Equal(1, await db.Outbox.CountAsync(m => m.ToAddress == user.Email && m.Kind == "password_reset"));
+        var token = await app.Smtp.WaitForResetTokenAsync(user.Email);
+        Assert.Equal(Marketplace.Api.Infrastructure.Secrets.Hash(token), (await db.Users.SingleAsync(u => u.Id == user.Id)).PasswordResetToken);
     }
 
     [Fact]

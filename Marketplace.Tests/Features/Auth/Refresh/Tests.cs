@@ -29,18 +29,22 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
-    public async Task Reusing_a_spent_refresh_token_revokes_the_whole_session()
+    public async Task Reusing_a_spent_refresh_token_after_the_grace_window_revokes_the_whole_session()
     {
         var user = await app.Client().RegisterAsync();
-        var rotated = await (await app.Client().RefreshAsync(user.RefreshToken)).AssertJson(HttpStatusCode.OK);
+        var clock = new TestClock();
+        using var host = app.Isolated(clock);
+        var client = host.CreateClient();
+        var rotated = await (await client.RefreshAsync(user.RefreshToken)).AssertJson(HttpStatusCode.OK);
 
-        // the old token again: someone copied it
-        await (await app.Client().RefreshAsync(user.RefreshToken)).AssertProblem(HttpStatusCode.Unauthorized, "refresh_token_reused");
+        // the old token again, 31 s later: someone copied it
+        clock.Advance(TimeSpan.FromSeconds(31));
+        await (await client.RefreshAsync(user.RefreshToken)).AssertProblem(HttpStatusCode.Unauthorized, "refresh_token_reused");
 
         // everything of that session is dead: the legitimate newer refresh token and both access tokens
-        await (await app.Client().RefreshAsync(AuthApi.RefreshToken(rotated))).AssertProblem(HttpStatusCode.Unauthorized, "invalid_refresh_token");
-        await (await app.Client().MeAsync(AuthApi.AccessToken(rotated))).AssertProblem(HttpStatusCode.Unauthorized, "unauthorized");
-        await (await app.Client().MeAsync(user.AccessToken)).AssertProblem(HttpStatusCode.Unauthorized, "unauthorized");
+        await (await client.RefreshAsync(AuthApi.RefreshToken(rotated))).AssertProblem(HttpStatusCode.Unauthorized, "invalid_refresh_token");
+        await (await client.MeAsync(AuthApi.AccessToken(rotated))).AssertProblem(HttpStatusCode.Unauthorized, "unauthorized");
+        await (await client.MeAsync(user.AccessToken)).AssertProblem(HttpStatusCode.Unauthorized, "unauthorized");
 
         using var db = app.Db();
         var session = await db.Sessions.SingleAsync(s => s.UserId == user.Id);
@@ -48,16 +52,75 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
-    public async Task Two_concurrent_refreshes_with_one_token_cannot_both_win()
+    public async Task Within_the_grace_window_a_just_rotated_token_answers_the_same_new_refresh_token()
     {
         var user = await app.Client().RegisterAsync();
+        var clock = new TestClock();
+        using var host = app.Isolated(clock);
+        var client = host.CreateClient();
+        var first = await (await client.RefreshAsync(user.RefreshToken)).AssertJson(HttpStatusCode.OK);
 
-        var responses = await Task.WhenAll(app.Client().RefreshAsync(user.RefreshToken), app.Client().RefreshAsync(user.RefreshToken));
+        clock.Advance(TimeSpan.FromSeconds(29));
+        var again = await (await client.RefreshAsync(user.RefreshToken)).AssertJson(HttpStatusCode.OK);
 
-        Assert.True(responses.Count(r => r.StatusCode == HttpStatusCode.OK) <= 1);
-        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.Unauthorized);
+        Assert.Equal(AuthApi.RefreshToken(first), AuthApi.RefreshToken(again));
+        await (await client.MeAsync(AuthApi.AccessToken(again))).AssertJson(HttpStatusCode.OK);
+        // the successor is stored as a hash only, once
         using var db = app.Db();
-        Assert.NotNull((await db.Sessions.SingleAsync(s => s.UserId == user.Id)).RevokedAt);
+        var session = await db.Sessions.SingleAsync(s => s.UserId == user.Id);
+        Assert.Null(session.RevokedAt);
+        Assert.Equal(2, await db.RefreshTokens.CountAsync(t => t.SessionId == session.Id));
+        // and the successor works in turn
+        await (await client.RefreshAsync(AuthApi.RefreshToken(again))).AssertJson(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Once_the_successor_was_used_the_old_token_is_a_reuse_even_within_the_grace_window()
+    {
+        var user = await app.Client().RegisterAsync();
+        var second = AuthApi.RefreshToken(await (await app.Client().RefreshAsync(user.RefreshToken)).AssertJson(HttpStatusCode.OK));
+        await (await app.Client().RefreshAsync(second)).AssertJson(HttpStatusCode.OK);
+
+        await (await app.Client().RefreshAsync(user.RefreshToken)).AssertProblem(HttpStatusCode.Unauthorized, "refresh_token_reused");
+
+        using var db = app.Db();
+        Assert.Equal("refresh_token_reuse", (await db.Sessions.SingleAsync(s => s.UserId == user.Id)).RevokedReason);
+    }
+
+    [Fact]
+    public async Task The_grace_window_is_configurable()
+    {
+        var user = await app.Client().RegisterAsync();
+        var clock = new TestClock();
+        using var host = app.Isolated(clock, new Dictionary<string, string?> { ["Marketplace:Auth:RefreshGraceSeconds"] = "0" });
+        var client = host.CreateClient();
+        await (await client.RefreshAsync(user.RefreshToken)).AssertJson(HttpStatusCode.OK);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await (await client.RefreshAsync(user.RefreshToken)).AssertProblem(HttpStatusCode.Unauthorized, "refresh_token_reused");
+    }
+
+    [Fact]
+    public async Task Ten_concurrent_refreshes_of_one_token_all_get_the_same_new_refresh_token_and_the_session_lives()
+    {
+        for (var round = 0; round < 3; round++)
+        {
+            var user = await app.Client().RegisterAsync();
+
+            var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => app.Client().RefreshAsync(user.RefreshToken)));
+
+            var statuses = responses.Select(r => (int)r.StatusCode).ToList();
+            Assert.True(statuses.All(s => s == 200), $"round {round}: {string.Join(", ", statuses)}");
+            var bodies = await Task.WhenAll(responses.Select(r => r.AssertJson(HttpStatusCode.OK)));
+            Assert.Single(bodies.Select(AuthApi.RefreshToken).Distinct());
+            foreach (var body in bodies)
+            {
+                await (await app.Client().MeAsync(AuthApi.AccessToken(body))).AssertJson(HttpStatusCode.OK);
+            }
+            await (await app.Client().RefreshAsync(AuthApi.RefreshToken(bodies[0]))).AssertJson(HttpStatusCode.OK);
+            using var db = app.Db();
+            Assert.Null((await db.Sessions.SingleAsync(s => s.UserId == user.Id)).RevokedAt);
+        }
     }
 
     [Fact]

@@ -33,6 +33,7 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
 
         await (await app.Client().PostAsync("resend-verification", new { email = user.Email }, null)).AssertJson(HttpStatusCode.Accepted);
 
+        await app.WaitUntilMailRequestsHandledAsync(user.Email);
         using var db = app.Db();
         Assert.Equal(1, await db.Outbox.CountAsync(m => m.ToAddress == user.Email && m.Kind == "verify_email"));
     }
@@ -47,6 +48,8 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         var forVerified = await (await app.Client().PostAsync("resend-verification", new { email = verified.Email }, null)).AssertJson(HttpStatusCode.Accepted);
 
         Assert.Equal(forUnknown.GetRawText(), forVerified.GetRawText());
+        await app.WaitUntilMailRequestsHandledAsync(unknown);
+        await app.WaitUntilMailRequestsHandledAsync(verified.Email);
         using var db = app.Db();
         Assert.Equal(0, await db.Outbox.CountAsync(m => m.ToAddress == unknown || m.ToAddress == verified.Email));
     }

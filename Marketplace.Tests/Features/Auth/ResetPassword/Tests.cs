@@ -64,7 +64,7 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         {
             await app.Client().LoginAsync(user.Email, "not-the-password");
         }
-        await (await app.Client().LoginAsync(user.Email, user.Password)).AssertProblem(HttpStatusCode.TooManyRequests, "account_locked");
+        await (await app.Client().LoginAsync(user.Email, user.Password)).AssertProblem(HttpStatusCode.TooManyRequests, "too_many_attempts");
         var token = await RequestResetAsync(user);
 
         await app.Client().PostAsync("reset-password", new { token, newPassword = NewPassword }, null);
