@@ -1,4 +1,5 @@
 using Marketplace.Api.Infrastructure;
+using Marketplace.Api.Payments;
 
 namespace Marketplace.Tests.Platform;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Marketplace.Api.Data;
+using Marketplace.Api.Payments;
 
 namespace Marketplace.Api.Infrastructure.Email;
 

@@ -2,6 +2,7 @@ using LinqToDB;
 using LinqToDB.Async;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
+using Marketplace.Api.Payments;
 
 namespace Marketplace.Api.Features.Invoices.Pay;
 

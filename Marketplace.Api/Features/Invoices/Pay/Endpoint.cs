@@ -7,6 +7,7 @@ using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Infrastructure.Stripe;
 using Stripe;
 using Stripe.Checkout;
+using Marketplace.Api.Payments;
 
 namespace Marketplace.Api.Features.Invoices.Pay;
 

@@ -2,6 +2,7 @@ using FastEndpoints;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Infrastructure.Email;
+using Marketplace.Api.Payments;
 
 namespace Marketplace.Api.Features.Transactions.Book;
 

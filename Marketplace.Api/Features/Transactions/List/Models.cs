@@ -1,6 +1,7 @@
 using FastEndpoints;
 using FluentValidation;
 using Marketplace.Api.Infrastructure;
+using Marketplace.Api.Payments;
 
 namespace Marketplace.Api.Features.Transactions.List;
 

@@ -5,6 +5,7 @@ using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Infrastructure.Email;
 using Marketplace.Api.Infrastructure.Stripe;
+using Marketplace.Api.Payments;
 
 namespace Marketplace.Api.Features.Transactions.Refund;
 

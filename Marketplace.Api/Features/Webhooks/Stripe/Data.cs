@@ -3,6 +3,7 @@ using LinqToDB.Async;
 using LinqToDB.Data;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
+using Marketplace.Api.Payments;
 
 namespace Marketplace.Api.Features.Webhooks.Stripe;
 

@@ -4,6 +4,7 @@ using LinqToDB.Async;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Infrastructure.Email;
+using Marketplace.Api.Payments;
 
 namespace Marketplace.Api.Features.Webhooks.Stripe;
 

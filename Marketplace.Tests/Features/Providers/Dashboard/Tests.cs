@@ -4,6 +4,7 @@ using LinqToDB;
 using LinqToDB.Async;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Tests.Infrastructure;
+using Marketplace.Api.Payments;
 
 namespace Marketplace.Tests.Features.Providers.Dashboard;
 

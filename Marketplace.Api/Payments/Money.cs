@@ -1,4 +1,6 @@
-namespace Marketplace.Api.Infrastructure;
+using Marketplace.Api.Infrastructure;
+
+namespace Marketplace.Api.Payments;
 
 /// <summary>The price breakdown stored on a transaction (DESIGN.md, money rules).</summary>
 public sealed record PriceBreakdown(

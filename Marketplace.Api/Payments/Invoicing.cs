@@ -1,11 +1,12 @@
 using System.Globalization;
-using LinqToDB;
 using LinqToDB.Async;
 using LinqToDB.Data;
+using LinqToDB;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure.Email;
+using Marketplace.Api.Infrastructure;
 
-namespace Marketplace.Api.Infrastructure;
+namespace Marketplace.Api.Payments;
 
 /// <summary>
 /// Issuing the one invoice of a transaction, for booking (fixed prices are invoiced at once) and

@@ -1,10 +1,11 @@
-using LinqToDB;
 using LinqToDB.Async;
+using LinqToDB;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure.Stripe;
+using Marketplace.Api.Infrastructure;
 using Stripe;
 
-namespace Marketplace.Api.Infrastructure;
+namespace Marketplace.Api.Payments;
 
 /// <summary>
 /// Gives money back on a paid invoice, for the refund and cancel slices. A Stripe payment is

@@ -1,7 +1,8 @@
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure.Email;
+using Marketplace.Api.Infrastructure;
 
-namespace Marketplace.Api.Infrastructure;
+namespace Marketplace.Api.Payments;
 
 /// <summary>A payment to record against an invoice (Stripe Checkout, or a manual/offline payment the provider confirms).</summary>
 /// <param name="Method">stripe | manual | offline (invoices.payment_method)</param>

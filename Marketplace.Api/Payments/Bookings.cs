@@ -1,8 +1,9 @@
-using LinqToDB;
 using LinqToDB.Async;
+using LinqToDB;
 using Marketplace.Api.Data;
+using Marketplace.Api.Infrastructure;
 
-namespace Marketplace.Api.Infrastructure;
+namespace Marketplace.Api.Payments;
 
 /// <summary>The two sides of a booking, as the caller of a transaction or invoice endpoint is one of them.</summary>
 public static class PartyRole
