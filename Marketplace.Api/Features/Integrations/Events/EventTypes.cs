@@ -1,0 +1,45 @@
+namespace Marketplace.Api.Features.Integrations.Events;
+
+/// <summary>
+/// Every event type the product writes (<c>resource.what_happened</c>): the events feed's
+/// <c>types</c> filter and webhook endpoints' <c>eventTypes</c> accept exactly these. A new state
+/// change adds its type here and writes it through <see cref="DomainEvents"/>.
+/// </summary>
+public static class EventTypes
+{
+    public const string UserRegistered = "user.registered";
+    public const string UserVerified = "user.verified";
+
+    public const string ProviderActivated = "provider.activated";
+    public const string ProviderSuspended = "provider.suspended";
+
+    public const string ListingPublished = "listing.published";
+    public const string ListingPaused = "listing.paused";
+    public const string ListingUpdated = "listing.updated";
+    public const string ListingDeleted = "listing.deleted";
+
+    public const string TransactionBooked = "transaction.booked";
+    public const string TransactionInvoiced = "transaction.invoiced";
+    public const string TransactionPaid = "transaction.paid";
+    public const string TransactionStarted = "transaction.started";
+    public const string TransactionCompleted = "transaction.completed";
+    public const string TransactionCancelled = "transaction.cancelled";
+    public const string TransactionRefunded = "transaction.refunded";
+
+    public const string InvoiceIssued = "invoice.issued";
+    public const string InvoicePaid = "invoice.paid";
+    public const string InvoiceVoided = "invoice.voided";
+    public const string InvoiceRefunded = "invoice.refunded";
+
+    public const string MessageSent = "message.sent";
+
+    public const string ReviewCreated = "review.created";
+    public const string ReviewResponded = "review.responded";
+
+    /// <summary>Every type above (and those later capabilities add), for validation and the OpenAPI enum.</summary>
+    public static readonly IReadOnlySet<string> All = typeof(EventTypes)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+        .Select(f => (string)f.GetRawConstantValue()!)
+        .ToHashSet(StringComparer.Ordinal);
+}
