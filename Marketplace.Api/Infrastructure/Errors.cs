@@ -50,7 +50,7 @@ internal static class Errors
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
             var problem = ctx.ProblemDetails;
-            problem.Extensions["traceId"] = Activity.Current?.Id ?? ctx.HttpContext.TraceIdentifier;
+            problem.Extensions["traceId"] = ctx.HttpContext.TraceIdentifier; // the request id (RequestLogging), as in X-Request-Id and the logs
             problem.Extensions.TryAdd("code", DefaultCode(problem.Status ?? ctx.HttpContext.Response.StatusCode));
         });
         services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -90,7 +90,7 @@ internal static class Errors
             Instance = http.Request.Path,
         };
         problem.Extensions["code"] = ValidationFailed;
-        problem.Extensions["traceId"] = Activity.Current?.Id ?? http.TraceIdentifier;
+        problem.Extensions["traceId"] = http.TraceIdentifier;
         return problem;
     }
 

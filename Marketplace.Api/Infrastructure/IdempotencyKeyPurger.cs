@@ -34,6 +34,7 @@ internal sealed class IdempotencyKeyPurger(DataOptions<Db> dataOptions, Marketpl
             try
             {
                 var deleted = await PurgeAsync(stoppingToken);
+                Telemetry.JobRun("idempotency_key_purge", ok: true);
                 if (deleted > 0)
                 {
                     logger.LogInformation("Purged {Count} idempotency keys older than {Hours} h", deleted, options.Idempotency.RetentionHours);
@@ -46,6 +47,7 @@ internal sealed class IdempotencyKeyPurger(DataOptions<Db> dataOptions, Marketpl
             catch (Exception ex)
             {
                 // the database is down or not migrated yet: the next round tries again
+                Telemetry.JobRun("idempotency_key_purge", ok: false);
                 logger.LogError(ex, "Purging idempotency keys failed; next try in {Interval}", Interval);
             }
         }

@@ -44,6 +44,7 @@ internal sealed class OutboxDispatcher(
             try
             {
                 await DispatchDueAsync(stoppingToken);
+                Telemetry.JobRun("email_outbox", ok: true);
                 consecutiveErrors = 0;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -53,6 +54,7 @@ internal sealed class OutboxDispatcher(
             catch (Exception ex)
             {
                 // the database is down or not migrated: keep trying, without flooding the log
+                Telemetry.JobRun("email_outbox", ok: false);
                 consecutiveErrors++;
                 wait = TimeSpan.FromMilliseconds(Math.Min(poll.TotalMilliseconds * Math.Pow(2, consecutiveErrors), 60_000));
                 logger.LogError(ex, "E-mail outbox round failed; next try in {Delay}", wait);
