@@ -28,6 +28,14 @@ public static partial class StartupErrors
                 case InvalidOperationException { Message: var m } when m.StartsWith("ConnectionStrings:", StringComparison.Ordinal) || m.StartsWith(MarketplaceOptions.Section + ":", StringComparison.Ordinal):
                     lines.Add(WithVariable(m));
                     break;
+                case Npgsql.NpgsqlException database when !lines.Any(l => l.StartsWith("database error", StringComparison.Ordinal)):
+                    // only migrate-on-start-up talks to the database before the API serves
+                    lines.Add($"database error while migrating at start-up: {database.Message.ReplaceLineEndings(" ").Trim()} "
+                        + "(check ConnectionStrings__Marketplace, or migrate with the CLI and unset Marketplace__Database__MigrateOnStartup)");
+                    break;
+                case TimeoutException { Message: var m } when m.Contains("migration lock", StringComparison.Ordinal):
+                    lines.Add(m);
+                    break;
                 case IOException { Message: var m } when m.Contains("address already in use", StringComparison.OrdinalIgnoreCase):
                     lines.Add($"{m.TrimEnd('.')}: another program listens there; stop it, or choose another address with ASPNETCORE_URLS (or --urls).");
                     break;

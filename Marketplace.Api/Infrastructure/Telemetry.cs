@@ -51,7 +51,14 @@ public static class Telemetry
     }
 
     /// <summary>What is traced: incoming requests, PostgreSQL commands, outbound HTTP (Stripe) and SMTP (MailKit).</summary>
-    public static TracerProviderBuilder AddMarketplaceInstrumentation(this TracerProviderBuilder tracing) => tracing
+    public static TracerProviderBuilder AddMarketplaceInstrumentation(this TracerProviderBuilder tracing)
+    {
+        // MailKit's SMTP spans and metrics exist only once switched on
+        MailKit.Telemetry.SmtpClient.Configure();
+        return tracing.AddMarketplaceSources();
+    }
+
+    private static TracerProviderBuilder AddMarketplaceSources(this TracerProviderBuilder tracing) => tracing
         .AddAspNetCoreInstrumentation(o =>
         {
             // probes every few seconds would drown the traces that matter

@@ -71,6 +71,21 @@ public sealed class ConfigurationTests(AppFixture app) : IClassFixture<AppFixtur
     }
 
     [Fact]
+    public async Task The_built_api_that_cannot_reach_its_database_to_migrate_exits_1_with_one_line()
+    {
+        await using var api = ApiProcess.Start(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Marketplace"] = $"Host=127.0.0.1;Port={AppFixture.FreePort()};Username=postgres;Database=none;Timeout=2",
+            ["Marketplace__Database__MigrateOnStartup"] = "true",
+        });
+
+        Assert.Equal(1, await api.ExitCodeAsync());
+        var line = Assert.Single(api.Stderr, l => l.Length > 0);
+        Assert.StartsWith("error: database error while migrating at start-up: Failed to connect to 127.0.0.1:", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(api.Stdout.Concat(api.Stderr), l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Settings_no_option_reads_are_reported_with_the_likely_key()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

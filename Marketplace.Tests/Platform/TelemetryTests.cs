@@ -58,6 +58,27 @@ public sealed class TelemetryTests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task Sending_a_mail_produces_an_SMTP_span()
+    {
+        var spans = new LockedList<Activity>();
+        using var host = app.Factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddOpenTelemetry()
+            .WithTracing(t => t.AddMarketplaceInstrumentation().AddInMemoryExporter(spans))));
+        _ = host.Server;
+
+        // registering sends a verification mail through the outbox
+        var register = await host.CreateClient().PostJson("/api/v1/marketplace/auth/register",
+            new { email = $"span.{Guid.NewGuid():N}@example.test", password = "a-long-enough-password" });
+        await register.AssertJson(HttpStatusCode.Created);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!spans.Snapshot().Any(a => a.Source.Name == MailKit.Telemetry.SmtpClient.ActivitySourceName) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Contains(spans.Snapshot(), a => a.Source.Name == MailKit.Telemetry.SmtpClient.ActivitySourceName && a.Kind == ActivityKind.Client);
+    }
+
+    [Fact]
     public async Task Every_log_line_of_a_request_carries_its_request_id_which_problems_quote_as_traceId()
     {
         var logs = new ScopeCapture();
