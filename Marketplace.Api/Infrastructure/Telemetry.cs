@@ -133,13 +133,19 @@ internal sealed class OperationalGauges : BackgroundService
         this.dataOptions = dataOptions;
         this.clock = clock;
         this.logger = logger;
-        Telemetry.Meter.CreateObservableGauge("marketplace.outbox.backlog", () => Volatile.Read(ref outboxBacklog),
-            unit: "{mail}", description: "E-mails waiting in the outbox (not sent, not given up).");
-        Telemetry.Meter.CreateObservableGauge("marketplace.outbox.oldest_age", () => Volatile.Read(ref outboxOldestSeconds),
-            unit: "s", description: "Age of the oldest due e-mail in the outbox (0 when empty).");
-        Telemetry.Meter.CreateObservableGauge("marketplace.webhook.processing_lag", () => Volatile.Read(ref webhookLagSeconds),
-            unit: "s", description: "Worst time from Stripe creating an event to its processing, over the last sampling interval.");
+        Instruments =
+        [
+            Telemetry.Meter.CreateObservableGauge("marketplace.outbox.backlog", () => Volatile.Read(ref outboxBacklog),
+                unit: "{mail}", description: "E-mails waiting in the outbox (not sent, not given up)."),
+            Telemetry.Meter.CreateObservableGauge("marketplace.outbox.oldest_age", () => Volatile.Read(ref outboxOldestSeconds),
+                unit: "s", description: "Age of the oldest due e-mail in the outbox (0 when empty)."),
+            Telemetry.Meter.CreateObservableGauge("marketplace.webhook.processing_lag", () => Volatile.Read(ref webhookLagSeconds),
+                unit: "s", description: "Worst time from Stripe creating an event to its processing, over the last sampling interval."),
+        ];
     }
+
+    /// <summary>This sampler's gauges.</summary>
+    public IReadOnlyList<System.Diagnostics.Metrics.Instrument> Instruments { get; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
