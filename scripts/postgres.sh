@@ -94,7 +94,16 @@ if is_running; then
   fi
 fi
 
+port_in_use() {
+  fail "port $1 on 127.0.0.1 is already in use by another program (another clone's private cluster,
+       or a local PostgreSQL). Stop it, or set MARKETPLACE_PG_PORT to a free port."
+}
+
 if [ -z "$port" ]; then
+  # an explicit port that is taken fails before anything is created
+  if [ -n "$requested_port" ] && port_taken "$requested_port"; then
+    port_in_use "$requested_port"
+  fi
   if [ ! -s "$pg_data/PG_VERSION" ]; then
     echo "Creating a private PostgreSQL cluster in $pg_data..." >&2
     mkdir -p "$pg_data"
@@ -117,10 +126,7 @@ CONF
   candidate="${requested_port:-$first_port}"
   for attempt in 1 2 3 4 5 6 7 8 9 10; do
     if port_taken "$candidate"; then
-      if [ -n "$requested_port" ]; then
-        fail "port $candidate on 127.0.0.1 is already in use by another program (another clone's private cluster,
-       or a local PostgreSQL). Stop it, or set MARKETPLACE_PG_PORT to a free port."
-      fi
+      [ -z "$requested_port" ] || port_in_use "$candidate"
       candidate=$((candidate + 1))
       continue
     fi
