@@ -1,17 +1,33 @@
 using Marketplace.Api.Infrastructure;
 
-var builder = WebApplication.CreateBuilder(args);
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
 
-builder.AddMarketplaceOptions()
-    .AddMarketplaceDatabase()
-    .AddMarketplaceAuth()
-    .AddMarketplaceApi();
+    builder.AddMarketplaceOptions()
+        .AddMarketplaceTelemetry()
+        .AddMarketplaceDatabase()
+        .AddMarketplaceAuth()
+        .AddMarketplaceApi();
 
-var app = builder.Build();
+    var app = builder.Build();
 
-app.UseMarketplace();
+    app.WarnAboutUnknownSettings()
+        .UseMarketplace();
 
-app.Run();
+    app.Run();
+    return 0;
+}
+// run as its own process, a bad setting is one line and exit code 1; hosted by the tests'
+// WebApplicationFactory, the exception goes on to the host that started us
+catch (Exception ex) when (System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly && StartupErrors.Describe(ex) is { } lines)
+{
+    foreach (var line in lines)
+    {
+        Console.Error.WriteLine($"error: {line}");
+    }
+    return 1;
+}
 
 /// <summary>Entry point; public for WebApplicationFactory in the tests.</summary>
 public partial class Program;

@@ -6,6 +6,7 @@ using FluentMigrator.Runner.VersionTableInfo;
 using Microsoft.Extensions.DependencyInjection;
 using FluentMigrator.Runner.Logging;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Marketplace.Migrations;
 
@@ -51,11 +52,76 @@ public static class MarketplaceMigrator
         return services.BuildServiceProvider(validateScopes: false);
     }
 
-    /// <summary>Applies every pending migration.</summary>
+    /// <summary>
+    /// The <c>pg_advisory_lock</c> key every migration run holds: the ASCII bytes of "MKTMIGRT" read
+    /// as a bigint. Documented in the README so an operator can find a stuck run in <c>pg_locks</c>
+    /// (objid = low 32 bits, classid = high 32 bits).
+    /// </summary>
+    public const long AdvisoryLockKey = 5569638055092376148;
+
+    /// <summary>How long a run waits for another instance's migration to finish before giving up.</summary>
+    public static readonly TimeSpan LockWait = TimeSpan.FromMinutes(10);
+
+    /// <summary>Applies every pending migration, one instance at a time (see <see cref="Lock"/>).</summary>
     public static void MigrateUp(string connectionString)
     {
+        using var migrationLock = Lock(connectionString);
         using var services = CreateServices(connectionString);
         services.GetRequiredService<IMigrationRunner>().MigrateUp();
+    }
+
+    /// <summary>
+    /// Waits for and takes the migration lock, held on a connection of its own until disposed.
+    /// Without it two API instances started together (MigrateOnStartup) both found the same
+    /// migrations pending and both ran them: the second failed on "already exists". Taken before
+    /// the runner reads the version table, so the waiting run sees what the first one applied.
+    /// A session-level lock on an unpooled connection: a crashed run releases it with its connection.
+    /// </summary>
+    public static IDisposable Lock(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        try
+        {
+            connection.Open();
+            using var take = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection);
+            take.Parameters.AddWithValue("key", AdvisoryLockKey);
+            take.CommandTimeout = (int)LockWait.TotalSeconds;
+            take.ExecuteNonQuery();
+            return new MigrationLock(connection);
+        }
+        catch (NpgsqlException ex) when (ex.InnerException is TimeoutException)
+        {
+            connection.Dispose();
+            throw new TimeoutException(
+                $"another migration run held the migration lock (pg_advisory_lock {AdvisoryLockKey}) for more than {LockWait.TotalMinutes:0} minutes", ex);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private sealed class MigrationLock(NpgsqlConnection connection) : IDisposable
+    {
+        public void Dispose()
+        {
+            try
+            {
+                using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", connection);
+                release.Parameters.AddWithValue("key", AdvisoryLockKey);
+                release.ExecuteNonQuery();
+            }
+            catch (NpgsqlException)
+            {
+                // the connection is gone, and the session's lock with it
+            }
+            finally
+            {
+                connection.Dispose();
+            }
+        }
     }
 
     /// <summary>The applied versions, kept in <c>public.marketplace_version_info</c>.</summary>

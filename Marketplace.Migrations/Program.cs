@@ -25,6 +25,9 @@ internal static class Cli
           --preview          print the SQL that would run, change nothing
           --help             show this text
 
+        Commands that change the schema first take the migration lock (pg_advisory_lock
+        5569638055092376148), so a run beside an API instance migrating at start-up waits for it.
+
         Exit codes: 0 success, 1 bad usage, 2 the database could not be reached or a migration failed.
         """;
 
@@ -109,10 +112,14 @@ internal static class Cli
 
         try
         {
+            // every command that changes the schema waits for a run of another instance to finish
+            using var migrationLock = command == "list" || preview ? null : MarketplaceMigrator.Lock(connection);
             using var services = MarketplaceMigrator.CreateServices(connection, preview, preview ? stdout : null);
             var runner = (MigrationRunner)services.GetRequiredService<IMigrationRunner>();
             var known = runner.MigrationLoader.LoadMigrations();
             var applied = runner.VersionLoader.VersionInfo;
+            // a copy: the runner updates its version info as it goes
+            var appliedBefore = known.Keys.Where(applied.HasAppliedMigration).ToHashSet();
 
             if (number is { } version && command is "up" or "down" && version != 0 && !known.ContainsKey(version))
             {
@@ -136,11 +143,11 @@ internal static class Cli
                     {
                         runner.MigrateUp();
                     }
-                    stdout.WriteLine(preview ? "preview only: nothing was changed" : $"up to date at version {Latest(services)}");
+                    stdout.WriteLine(preview ? "preview only: nothing was changed" : Report(services, known.Keys, appliedBefore, "applied"));
                     break;
                 case "down":
                     runner.MigrateDown(number!.Value);
-                    stdout.WriteLine(preview ? "preview only: nothing was changed" : $"now at version {Latest(services)}");
+                    stdout.WriteLine(preview ? "preview only: nothing was changed" : Report(services, known.Keys, appliedBefore, "reverted"));
                     break;
                 case "rollback":
                     var steps = (int)(number ?? 1);
@@ -154,7 +161,7 @@ internal static class Cli
                         return Fail(stderr, 1, $"cannot roll back {steps} migrations: only {appliedCount} are applied");
                     }
                     runner.Rollback(steps);
-                    stdout.WriteLine(preview ? "preview only: nothing was changed" : $"now at version {Latest(services)}");
+                    stdout.WriteLine(preview ? "preview only: nothing was changed" : Report(services, known.Keys, appliedBefore, "reverted"));
                     break;
             }
             return 0;
@@ -165,11 +172,19 @@ internal static class Cli
         }
     }
 
-    private static long Latest(IServiceProvider services)
+    /// <summary>"applied 18 migrations, now at version ...": what this run changed, from the version table before and after.</summary>
+    private static string Report(IServiceProvider services, IEnumerable<long> known, HashSet<long> wasApplied, string verb)
     {
+        var versions = known.ToArray();
         var loader = services.GetRequiredService<IVersionLoader>();
         loader.LoadVersionInfo();
-        return loader.VersionInfo.Latest();
+        var after = loader.VersionInfo;
+        var changed = versions.Count(v => wasApplied.Contains(v) != after.HasAppliedMigration(v));
+        var latest = after.Latest();
+        var now = latest == 0 ? "now at version 0 (nothing applied)" : $"now at version {latest}";
+        return changed == 0
+            ? $"nothing to do: {now[4..]}"
+            : $"{verb} {changed} migration{(changed == 1 ? "" : "s")}, {now}";
     }
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();

@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 if [ -z "${ConnectionStrings__Marketplace:-}" ]; then
   source scripts/postgres.sh
   dbname="${MARKETPLACE_DB_NAME:-marketplace}"
-  if ! "$MARKETPLACE_PG_BIN/psql" "host=127.0.0.1 port=${MARKETPLACE_PG_PORT:-55432} user=postgres dbname=postgres" -tAc \
+  if ! "$MARKETPLACE_PG_BIN/psql" "host=127.0.0.1 port=$MARKETPLACE_PG_SERVER_PORT user=postgres dbname=postgres" -tAc \
       "SELECT 1 FROM pg_database WHERE datname = '$dbname'" | grep -q 1; then
-    "$MARKETPLACE_PG_BIN/psql" "host=127.0.0.1 port=${MARKETPLACE_PG_PORT:-55432} user=postgres dbname=postgres" -qc "CREATE DATABASE \"$dbname\"" >/dev/null
+    "$MARKETPLACE_PG_BIN/psql" "host=127.0.0.1 port=$MARKETPLACE_PG_SERVER_PORT user=postgres dbname=postgres" -qc "CREATE DATABASE \"$dbname\"" >/dev/null
   fi
   export ConnectionStrings__Marketplace="$MARKETPLACE_PG_BASE;Database=$dbname"
 fi

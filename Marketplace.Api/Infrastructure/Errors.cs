@@ -50,7 +50,7 @@ internal static class Errors
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
             var problem = ctx.ProblemDetails;
-            problem.Extensions["traceId"] = Activity.Current?.Id ?? ctx.HttpContext.TraceIdentifier;
+            problem.Extensions["traceId"] = ctx.HttpContext.TraceIdentifier; // the request id (RequestLogging), as in X-Request-Id and the logs
             problem.Extensions.TryAdd("code", DefaultCode(problem.Status ?? ctx.HttpContext.Response.StatusCode));
         });
         services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -91,7 +91,7 @@ internal static class Errors
         };
         // a body whose only fault is fields the endpoint does not have (DESIGN strict input)
         problem.Extensions["code"] = failures.Count > 0 && failures.All(f => f.ErrorCode == StrictInput.UnknownField) ? StrictInput.UnknownField : ValidationFailed;
-        problem.Extensions["traceId"] = Activity.Current?.Id ?? http.TraceIdentifier;
+        problem.Extensions["traceId"] = http.TraceIdentifier;
         return problem;
     }
 

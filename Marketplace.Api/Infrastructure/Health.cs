@@ -12,7 +12,11 @@ internal static class Health
 {
     public static IServiceCollection AddMarketplaceHealth(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<DatabaseReady>("database", tags: ["ready"]);
+        services.AddHealthChecks()
+            .AddCheck<DatabaseReady>("database", tags: ["ready"])
+            .AddCheck<MigrationsApplied>("migrations", tags: ["ready"])
+            .AddCheck<SmtpReachable>("smtp", tags: ["ready"])
+            .AddCheck<StripeConfigured>("stripe", tags: ["ready"]);
         return services;
     }
 
@@ -21,7 +25,7 @@ internal static class Health
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = Write })
             .WithSummary("Liveness: the process answers").ExcludeFromDescription();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = Write })
-            .WithSummary("Readiness: the database answers and no migration is pending").ExcludeFromDescription();
+            .WithSummary("Readiness: each dependency in the body; 503 when the database is down or a migration is pending").ExcludeFromDescription();
         return app;
     }
 
@@ -39,8 +43,25 @@ internal static class Health
         }));
     }
 
-    /// <summary>Ready when the database answers and every migration of this build is applied.</summary>
+    /// <summary>The database answers a query.</summary>
     private sealed class DatabaseReady(Db db) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+        {
+            try
+            {
+                await db.ExecuteAsync<int>("SELECT 1", ct);
+                return HealthCheckResult.Healthy("database reachable");
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+            {
+                return HealthCheckResult.Unhealthy("database unreachable");
+            }
+        }
+    }
+
+    /// <summary>Every migration of this build is applied (an API ahead of its schema would answer 500s).</summary>
+    private sealed class MigrationsApplied(Db db) : IHealthCheck
     {
         private static readonly string AppliedSql =
             $"SELECT version FROM {MarketplaceMigrator.VersionTable.SchemaNameValue}.{MarketplaceMigrator.VersionTable.TableNameValue}";
@@ -57,13 +78,62 @@ internal static class Health
                     : [];
                 var pending = MarketplaceMigrator.Known.Count(m => !applied.Contains(m.Version));
                 return pending == 0
-                    ? HealthCheckResult.Healthy("database reachable, schema up to date")
-                    : HealthCheckResult.Unhealthy($"{pending} migration(s) pending");
+                    ? HealthCheckResult.Healthy($"schema up to date at version {MarketplaceMigrator.Known[^1].Version}")
+                    : HealthCheckResult.Unhealthy($"{pending} migration(s) pending: run the migrations CLI's 'up' (or set Marketplace__Database__MigrateOnStartup=true)");
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
             {
-                return HealthCheckResult.Unhealthy("database unreachable");
+                return HealthCheckResult.Unhealthy("unknown: database unreachable");
             }
+        }
+    }
+
+    /// <summary>
+    /// The SMTP server accepts a TCP connection. Degraded, not unhealthy, when it does not: mails
+    /// wait in the outbox and go out once it is back, so the API can still serve.
+    /// </summary>
+    private sealed class SmtpReachable(MarketplaceOptions options) : IHealthCheck
+    {
+        private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
+
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+        {
+            var smtp = options.Smtp;
+            if (smtp.Host is null)
+            {
+                return HealthCheckResult.Healthy("not configured: mails are written as .eml files under the data folder");
+            }
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(Timeout);
+            try
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                await client.ConnectAsync(smtp.Host, smtp.Port, timeout.Token);
+                return HealthCheckResult.Healthy($"reachable at {smtp.Host}:{smtp.Port}");
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException || (ex is OperationCanceledException && !ct.IsCancellationRequested))
+            {
+                return HealthCheckResult.Degraded($"unreachable at {smtp.Host}:{smtp.Port}: mails wait in the outbox until it answers");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stripe's keys are set. Configuration only: a readiness probe every few seconds must not call
+    /// Stripe. Degraded without them: everything but payments works.
+    /// </summary>
+    private sealed class StripeConfigured(MarketplaceOptions options) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+        {
+            var stripe = options.Stripe;
+            var target = stripe.ApiBase is null ? "api.stripe.com" : stripe.ApiBase;
+            var result = stripe.SecretKey is null
+                ? HealthCheckResult.Degraded("not configured (Marketplace__Stripe__SecretKey): payment endpoints answer 503 stripe_not_configured")
+                : stripe.WebhookSecret is null
+                    ? HealthCheckResult.Degraded($"secret key set ({target}) but no Marketplace__Stripe__WebhookSecret: payments cannot be confirmed by webhooks")
+                    : HealthCheckResult.Healthy($"configured ({target})");
+            return Task.FromResult(result);
         }
     }
 }

@@ -40,6 +40,7 @@ internal sealed class IdempotencyKeyPurger(DataOptions<Db> dataOptions, Marketpl
                 var deleted = await PurgeAsync(stoppingToken);
                 failures = 0;
                 wait = Interval;
+                Telemetry.JobRun("idempotency_key_purge", ok: true);
                 if (deleted > 0)
                 {
                     logger.LogInformation("Purged {Count} idempotency keys older than {Hours} h", deleted, options.Idempotency.RetentionHours);
@@ -51,6 +52,7 @@ internal sealed class IdempotencyKeyPurger(DataOptions<Db> dataOptions, Marketpl
             }
             catch (Exception ex)
             {
+                Telemetry.JobRun("idempotency_key_purge", ok: false);
                 // the database is down or not migrated yet: try again sooner than the next hour, backing off, one line per failure
                 failures++;
                 wait = TimeSpan.FromTicks(Math.Min(FirstRetry.Ticks << Math.Min(failures - 1, 20), Interval.Ticks));

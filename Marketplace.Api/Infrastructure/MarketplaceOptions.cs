@@ -24,6 +24,13 @@ public sealed class MarketplaceOptions
     public RateLimitingOptions RateLimiting { get; set; } = new();
     public IdempotencyOptions Idempotency { get; set; } = new();
     public LimitsOptions Limits { get; set; } = new();
+    public LoggingOptions Logging { get; set; } = new();
+
+    public sealed class LoggingOptions
+    {
+        /// <summary>One JSON object per line on the console (for log shippers), instead of one plain-text line per entry.</summary>
+        public bool Json { get; set; }
+    }
 
     public sealed class AuthOptions
     {
@@ -123,11 +130,15 @@ internal sealed class MarketplaceOptionsValidator(IHostEnvironment environment) 
         var hasSigningKey = !string.IsNullOrWhiteSpace(o.Auth.SigningKey);
         if (hasSigningKey && System.Text.Encoding.UTF8.GetByteCount(o.Auth.SigningKey!) < 32)
         {
-            errors.Add("Marketplace:Auth:SigningKey must be at least 32 bytes.");
+            errors.Add("Marketplace:Auth:SigningKey must be at least 32 bytes; generate one with: openssl rand -base64 48");
+        }
+        else if (hasSigningKey && !environment.IsDevelopment() && IsPlaceholder(o.Auth.SigningKey!))
+        {
+            errors.Add("Marketplace:Auth:SigningKey is a placeholder (anyone who read the example could forge tokens); generate one with: openssl rand -base64 48");
         }
         if (!hasSigningKey && !environment.IsDevelopment())
         {
-            errors.Add("Marketplace:Auth:SigningKey is required outside Development (at least 32 bytes).");
+            errors.Add("Marketplace:Auth:SigningKey is required outside Development (at least 32 bytes); generate one with: openssl rand -base64 48");
         }
         if (o.Auth.AccessTokenMinutes is < 1 or > 1440)
         {
@@ -191,6 +202,16 @@ internal sealed class MarketplaceOptionsValidator(IHostEnvironment environment) 
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    /// <summary>
+    /// A key copied from an example rather than generated: one of the words examples use, or too
+    /// few distinct characters to be random (a 32-byte random key has dozens).
+    /// </summary>
+    internal static bool IsPlaceholder(string key)
+    {
+        string[] words = ["change-me", "changeme", "change_me", "replace-me", "replaceme", "placeholder", "example", "your-", "secret-key", "not-a-secret"];
+        return words.Any(w => key.Contains(w, StringComparison.OrdinalIgnoreCase)) || key.Distinct().Count() < 10;
+    }
 }
 
 internal static class OptionsRegistration
@@ -199,11 +220,88 @@ internal static class OptionsRegistration
     {
         builder.Services.AddOptions<MarketplaceOptions>()
             .Bind(builder.Configuration.GetSection(MarketplaceOptions.Section))
+            .PostConfigure(BlankMeansUnset)
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<MarketplaceOptions>, MarketplaceOptionsValidator>();
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<MarketplaceOptions>>().Value);
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
+    }
+
+    /// <summary>
+    /// An optional setting given as an empty string (docker compose's <c>${STRIPE_SECRET_KEY:-}</c>,
+    /// an empty line in an .env file) means "not set", not "set to nothing".
+    /// </summary>
+    private static void BlankMeansUnset(MarketplaceOptions o)
+    {
+        static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+        o.DataDirectory = Blank(o.DataDirectory);
+        o.Auth.SigningKey = Blank(o.Auth.SigningKey);
+        o.Stripe.SecretKey = Blank(o.Stripe.SecretKey);
+        o.Stripe.WebhookSecret = Blank(o.Stripe.WebhookSecret);
+        o.Stripe.ConnectWebhookSecret = Blank(o.Stripe.ConnectWebhookSecret);
+        o.Stripe.ApiBase = Blank(o.Stripe.ApiBase);
+        o.Smtp.Host = Blank(o.Smtp.Host);
+        o.Smtp.Username = Blank(o.Smtp.Username);
+        o.Smtp.Password = Blank(o.Smtp.Password);
+    }
+
+    /// <summary>
+    /// Settings under <c>Marketplace</c> that no option reads: almost always a typo
+    /// (<c>Marketplace__Fee__PlatformFeeBps</c> for <c>Fees</c>), which would otherwise be silently
+    /// ignored. Warned about, not refused: a setting of a newer version must not stop an older one.
+    /// </summary>
+    public static IReadOnlyList<string> UnknownSettings(IConfiguration configuration)
+    {
+        var unknown = new List<string>();
+        Walk(configuration.GetSection(MarketplaceOptions.Section), typeof(MarketplaceOptions), unknown);
+        return unknown;
+
+        static void Walk(IConfigurationSection section, Type type, List<string> unknown)
+        {
+            foreach (var child in section.GetChildren())
+            {
+                var property = type.GetProperty(child.Key, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
+                if (property is null)
+                {
+                    var near = type.GetProperties().Select(p => p.Name).OrderBy(n => Distance(n.ToLowerInvariant(), child.Key.ToLowerInvariant())).FirstOrDefault();
+                    unknown.Add(near is not null && Distance(near.ToLowerInvariant(), child.Key.ToLowerInvariant()) <= 3
+                        ? $"{child.Path} (did you mean {section.Path}:{near}?)"
+                        : child.Path);
+                }
+                else if (property.PropertyType.IsClass && property.PropertyType != typeof(string) && !property.PropertyType.IsArray)
+                {
+                    Walk(child, property.PropertyType, unknown);
+                }
+            }
+        }
+
+        static int Distance(string a, string b)
+        {
+            var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+            for (var i = 1; i <= a.Length; i++)
+            {
+                var current = new int[b.Length + 1];
+                current[0] = i;
+                for (var j = 1; j <= b.Length; j++)
+                {
+                    current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+                }
+                previous = current;
+            }
+            return previous[b.Length];
+        }
+    }
+
+    /// <summary>Logs one warning per unknown setting (see <see cref="UnknownSettings"/>).</summary>
+    public static WebApplication WarnAboutUnknownSettings(this WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Marketplace.Configuration");
+        foreach (var key in UnknownSettings(app.Configuration))
+        {
+            logger.LogWarning("Unknown setting {Key} is ignored (a typo?); see the README's Configuration table", key);
+        }
+        return app;
     }
 
     /// <summary>The folder for local files; created on first use.</summary>

@@ -24,7 +24,11 @@ public sealed class CliTests
 
             var up = await RunAsync(cs, "up");
             Assert.Equal(0, up.ExitCode);
-            Assert.Contains($"up to date at version {MarketplaceMigrator.Known[^1].Version}", up.Stdout, StringComparison.Ordinal);
+            Assert.Contains($"applied {MarketplaceMigrator.Known.Count} migrations, now at version {MarketplaceMigrator.Known[^1].Version}", up.Stdout, StringComparison.Ordinal);
+
+            var again = await RunAsync(cs, "up");
+            Assert.Equal(0, again.ExitCode);
+            Assert.Contains($"nothing to do: at version {MarketplaceMigrator.Known[^1].Version}", again.Stdout, StringComparison.Ordinal);
 
             var after = await RunAsync(cs, "list");
             Assert.All(MarketplaceMigrator.Known, m => Assert.Contains($"{m.Version}  applied  {m.Description}", after.Stdout, StringComparison.Ordinal));
@@ -49,7 +53,9 @@ public sealed class CliTests
             Assert.Contains($"{second}  applied", list, StringComparison.Ordinal);
             Assert.Contains($"{MarketplaceMigrator.Known[2].Version}  pending", list, StringComparison.Ordinal);
 
-            Assert.Equal(0, (await RunAsync(cs, "rollback")).ExitCode);
+            var rollback = await RunAsync(cs, "rollback");
+            Assert.Equal(0, rollback.ExitCode);
+            Assert.Contains($"reverted 1 migration, now at version {first}", rollback.Stdout, StringComparison.Ordinal);
             Assert.Contains($"{second}  pending", (await RunAsync(cs, "list")).Stdout, StringComparison.Ordinal);
 
             Assert.Equal(0, (await RunAsync(cs, "up")).ExitCode);

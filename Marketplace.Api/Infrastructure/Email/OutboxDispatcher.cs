@@ -47,6 +47,7 @@ internal sealed class OutboxDispatcher(
             try
             {
                 await DispatchDueAsync(stoppingToken);
+                Telemetry.JobRun("email_outbox", ok: true);
                 consecutiveErrors = 0;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -56,6 +57,7 @@ internal sealed class OutboxDispatcher(
             catch (Exception ex)
             {
                 // the database is down or not migrated: keep trying, further and further apart, one log line per try
+                Telemetry.JobRun("email_outbox", ok: false);
                 consecutiveErrors++;
                 wait = Backoff(poll, consecutiveErrors);
                 if (DbFaults.IsUnavailable(ex))
