@@ -46,8 +46,8 @@ public sealed class IdempotencyScope
 /// same request gets that answer again (header <c>Idempotent-Replayed: true</c>); the same key with
 /// another request is 409 <c>idempotency_key_reused</c>; a retry while the first is still running
 /// waits for its answer, then gives up with 409 <c>idempotency_request_in_progress</c>.
-/// Answers 4xx are stored too (a retry gets the same refusal); on a 5xx or a failure the key is
-/// released so the client can retry, the Stripe calls below being idempotent themselves.
+/// Answers 4xx are stored too (a retry gets the same refusal), except those that ask for a retry;
+/// on those, a 5xx or a failure the key is released so the client can retry, the Stripe calls below being idempotent themselves.
 /// Without the header a request simply runs.
 /// <para><b>Who is running a key.</b> The request that runs a key holds a session-level advisory
 /// lock on it (<see cref="LockId"/>) on a connection of its own, from before it reads the key's row
@@ -132,7 +132,7 @@ public sealed class Idempotency(Db db, TimeProvider clock, IOptions<Microsoft.As
             }
             return new IdempotentResponse<T>(status, body, null);
         }
-        catch (ApiProblem problem) when (problem.Status < 500)
+        catch (ApiProblem problem) when (problem.Status < 500 && !IsTransient(problem))
         {
             await StoreAsync(rowId, problem.Status, Serialize(new StoredProblem(problem.Code, problem.Title, problem.Detail)), CancellationToken.None);
             throw;
@@ -143,6 +143,14 @@ public sealed class Idempotency(Db db, TimeProvider clock, IOptions<Microsoft.As
             throw;
         }
     }
+
+    /// <summary>
+    /// A refusal that says "try again" (it carries Retry-After, like 409 <c>refund_in_progress</c>, or
+    /// lost a race, 409 <c>concurrent_change</c>) is not the request's answer: storing it would
+    /// replay the refusal to the very retry it asks for, so the key is released instead.
+    /// </summary>
+    private static bool IsTransient(ApiProblem problem) =>
+        problem.RetryAfterSeconds is not null || problem.Code == DbTransactions.ConcurrentChange().Code;
 
     /// <summary>The advisory lock of a key: 64 bits of SHA-256 over user, route and key.</summary>
     internal static long LockId(int userId, string route, string key) =>

@@ -230,6 +230,30 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         await (await http.PostJson(Url(booking.TransactionId), new { amountCents = 500 })).AssertJson(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task A_keyed_refund_refused_as_in_progress_goes_through_when_retried_with_the_same_key()
+    {
+        // refund_in_progress asks for a retry (Retry-After): the key must not keep replaying that refusal
+        var booking = await app.BookAsync(priceCents: 8000);
+        var payment = await app.PayAsync(booking);
+        var http = booking.ProviderApi(app);
+        var key = Guid.NewGuid().ToString();
+        var now = DateTime.UtcNow;
+        await using (var db = app.Db())
+        {
+            await SetRefundClaimAsync(db, booking.InvoiceId!.Value, now.AddSeconds(30));
+        }
+        await (await http.PostJsonWithKey(Url(booking.TransactionId), new { amountCents = 700 }, key)).AssertProblem(HttpStatusCode.Conflict, "refund_in_progress");
+
+        await using (var db = app.Db())
+        {
+            await SetRefundClaimAsync(db, booking.InvoiceId!.Value, now.AddSeconds(-1));
+        }
+        var retried = await http.PostJsonWithKey(Url(booking.TransactionId), new { amountCents = 700 }, key);
+        Assert.Equal(700, (await retried.AssertJson(HttpStatusCode.OK)).GetProperty("refundAmountCents").GetInt64());
+        Assert.Equal(700, (long)app.Stripe.Charge(payment.ChargeId)["amount_refunded"]!);
+    }
+
     private static async Task<DateTime?> RefundClaimAsync(Marketplace.Api.Data.Db db, int invoiceId) =>
         (await db.QueryToListAsync<DateTime?>("SELECT refund_claimed_until FROM marketplace.invoices WHERE id = @id",
             CancellationToken.None, new LinqToDB.Data.DataParameter("id", invoiceId))).Single();
