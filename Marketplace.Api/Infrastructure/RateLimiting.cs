@@ -130,42 +130,21 @@ internal sealed class RateLimitKeys(SigningKey signingKey)
 /// instances may run it at once: each batch skips rows another instance is deleting (SKIP LOCKED),
 /// and deleting what is past is harmless to repeat.
 /// </summary>
-internal sealed class RateLimitCounterPurger(DataOptions<Db> dataOptions, TimeProvider clock, ILogger<RateLimitCounterPurger> logger) : BackgroundService
+internal sealed class RateLimitCounterPurger(DataOptions<Db> dataOptions, TimeProvider clock, ILogger<RateLimitCounterPurger> logger)
+    : PeriodicJob(clock, logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
     private const int BatchSize = 5000;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (true)
-        {
-            try
-            {
-                await Task.Delay(Interval, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            try
-            {
-                await PurgeAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "Purging rate-limit counters failed; next try in {Interval}", Interval);
-            }
-        }
-    }
+    protected override string Name => "rate_limit_counter_purge";
+
+    protected override TimeSpan Interval { get; } = TimeSpan.FromMinutes(1);
+
+    protected override Task RunOnceAsync(CancellationToken ct) => PurgeAsync(ct);
 
     public async Task<int> PurgeAsync(CancellationToken ct)
     {
         // a window is still read until it ends; keep one more for clocks a little apart
-        var cutoff = clock.GetUtcNow().UtcDateTime - 2 * RateLimiting.Window;
+        var cutoff = Clock.GetUtcNow().UtcDateTime - 2 * RateLimiting.Window;
         using var db = new Db(dataOptions);
         var total = 0;
         int deleted;

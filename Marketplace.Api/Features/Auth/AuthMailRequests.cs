@@ -76,7 +76,14 @@ internal sealed class AuthMailRequestWorker(
             {
                 // the database is down or not migrated: try again later, without flooding the log
                 wait = TimeSpan.FromSeconds(Math.Max(poll.TotalSeconds, 10));
-                logger.LogError(ex, "Handling auth mail requests failed; next try in {Delay}", wait);
+                if (DbFaults.IsUnavailable(ex))
+                {
+                    logger.LogWarning("Handling auth mail requests failed, next try in {Delay}: {Reason}", wait, DbFaults.Describe(ex));
+                }
+                else
+                {
+                    logger.LogError(ex, "Handling auth mail requests failed; next try in {Delay}", wait);
+                }
             }
             try
             {

@@ -139,41 +139,20 @@ public sealed class Lockout(SigningKey signingKey, LockoutRules rules, TimeProvi
 /// Deletes login-throttle rows whose window and hold are over, every ten minutes; several
 /// instances may run it at once (SKIP LOCKED batches, and deleting what is over is harmless to repeat).
 /// </summary>
-internal sealed class LoginThrottlePurger(LinqToDB.DataOptions<Db> dataOptions, TimeProvider clock, ILogger<LoginThrottlePurger> logger) : BackgroundService
+internal sealed class LoginThrottlePurger(LinqToDB.DataOptions<Db> dataOptions, TimeProvider clock, ILogger<LoginThrottlePurger> logger)
+    : PeriodicJob(clock, logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(10);
     private const int BatchSize = 1000;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (true)
-        {
-            try
-            {
-                await Task.Delay(Interval, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            try
-            {
-                await PurgeAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "Purging login throttles failed; next try in {Interval}", Interval);
-            }
-        }
-    }
+    protected override string Name => "login_throttle_purge";
+
+    protected override TimeSpan Interval { get; } = TimeSpan.FromMinutes(10);
+
+    protected override Task RunOnceAsync(CancellationToken ct) => PurgeAsync(ct);
 
     public async Task<int> PurgeAsync(CancellationToken ct)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = Clock.GetUtcNow().UtcDateTime;
         using var db = new Db(dataOptions);
         var total = 0;
         int deleted;
