@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
+using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Webhooks.Stripe;
 
 /// <summary>What Stripe is told: the event was received (and whether it had been before).</summary>
-public sealed record Response(bool Received, bool Duplicate, string Outcome);
+public sealed record Response(bool Received, bool Duplicate, [OneOf("applied", "no_change", "ignored", "unmatched", "deferred", "stale", "amount_mismatch", "currency_mismatch", "duplicate_payment", "paid_after_cancel", "awaiting_payment", "payment_failed", "dispute")] string Outcome);
 
 /// <summary>The envelope of a Stripe event (API version 2026-10-28.endive) and its <c>data.object</c>.</summary>
 internal sealed record StripeEvent(
