@@ -172,6 +172,10 @@ public sealed class OneOfAttribute : Attribute
     public IReadOnlyList<string> Values { get; }
 }
 
+/// <summary>A shape another party defines (a Stripe event): documented with <c>additionalProperties: true</c>, as it may carry more fields.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class OpenShapeAttribute : Attribute;
+
 /// <summary>An RFC 9457 problem as this API sends it (documentation type for the OpenAPI document).</summary>
 /// <param name="Type">A URI reference identifying the problem type.</param>
 /// <param name="Title">Short summary of the problem type.</param>

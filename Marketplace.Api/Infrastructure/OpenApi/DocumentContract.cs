@@ -52,7 +52,8 @@ internal static partial class DocumentContract
         var info = doc["info"]!.AsObject();
         info["contact"] ??= new JsonObject { ["name"] = "Marketplace API team" };
         info["license"] ??= new JsonObject { ["name"] = "Proprietary" };
-        doc.Remove("servers");
+        // the document is cached, so it names no host: paths resolve against the host that served it
+        doc["servers"] = new JsonArray(new JsonObject { ["url"] = "/", ["description"] = "The host that serves this document (http://localhost:5080 for scripts/run.sh)" });
 
         var schemas = doc["components"]!["schemas"]!.AsObject();
         RewriteNullableReferences(doc);
@@ -166,9 +167,11 @@ internal static partial class DocumentContract
                     foreach (var parameter in copy["parameters"]?.AsArray() ?? [])
                     {
                         var index = Array.IndexOf(names[m], parameter!["name"]!.GetValue<string>());
-                        if (parameter["in"]?.GetValue<string>() == "path" && index >= 0)
+                        if (parameter["in"]?.GetValue<string>() == "path" && index >= 0 && combined[index] != names[m][index])
                         {
                             parameter["name"] = combined[index];
+                            var description = parameter["description"]?.GetValue<string>();
+                            parameter["description"] = $"This operation takes the {names[m][index]} here." + (description is null ? "" : " " + description);
                         }
                     }
                     item[method] = copy;

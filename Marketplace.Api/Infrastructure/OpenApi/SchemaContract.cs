@@ -22,6 +22,10 @@ internal sealed class SchemaContract : ISchemaProcessor
         {
             return;
         }
+        if (type.GetCustomAttributes(typeof(OpenShapeAttribute), inherit: false).Length > 0)
+        {
+            schema.AllowAdditionalProperties = true;
+        }
         var required = new List<string>();
         foreach (var (name, property) in schema.Properties)
         {
