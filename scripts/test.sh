@@ -12,6 +12,7 @@ if [ -z "${ConnectionStrings__Marketplace:-}" ]; then
 fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+scripts/check-openapi.sh; openapi_status=$? # lint + typed client, before the tests: the walk test runs what it compiled
 results="$(mktemp -d)"
 dotnet test Marketplace.sln -c Release --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@"
 status=$?
@@ -26,6 +27,7 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${n:-0}))
 done
 rm -rf "$results"
+[ "$openapi_status" -eq 0 ] || { echo "scripts/check-openapi.sh failed (see above)" >&2; failed=$((failed + 1)); }
 
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # the build or the test host failed before any test could report

@@ -56,7 +56,7 @@ internal static partial class DocumentContract
         doc["servers"] = new JsonArray(new JsonObject { ["url"] = "/", ["description"] = "The host that serves this document (http://localhost:5080 for scripts/run.sh)" });
 
         var schemas = doc["components"]!["schemas"]!.AsObject();
-        RewriteNullableReferences(doc);
+        NormalizeSchemas(doc);
         var paths = MergeEquivalentPaths(doc["paths"]!.AsObject());
         doc["paths"] = paths;
 
@@ -182,12 +182,22 @@ internal static partial class DocumentContract
         return merged;
     }
 
-    /// <summary>NSwag writes a nullable reference as <c>nullable + oneOf [$ref]</c>; OpenAPI 3.0 reads <c>type + nullable + allOf [$ref]</c>.</summary>
-    private static void RewriteNullableReferences(JsonNode? node)
+    /// <summary>
+    /// NSwag writes a nullable reference as <c>nullable + oneOf [$ref]</c>; OpenAPI 3.0 reads
+    /// <c>type + nullable + allOf [$ref]</c>. An integer's exclusive minimum becomes its inclusive one.
+    /// </summary>
+    private static void NormalizeSchemas(JsonNode? node)
     {
         switch (node)
         {
             case JsonObject o:
+                // "> 0" on an integer is "minimum: 1": one reading for every tool (JSON Schema drafts disagree on exclusiveMinimum)
+                if (o["exclusiveMinimum"] is JsonValue exclusive && exclusive.GetValueKind() == JsonValueKind.True
+                    && o["type"]?.GetValue<string>() == "integer" && o["minimum"] is JsonValue minimum)
+                {
+                    o["minimum"] = (long)Math.Floor(double.Parse(minimum.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture)) + 1;
+                    o.Remove("exclusiveMinimum");
+                }
                 if (o["oneOf"] is JsonArray { Count: 1 } one && one[0] is JsonObject single && single.ContainsKey("$ref"))
                 {
                     o.Remove("oneOf");
@@ -199,13 +209,13 @@ internal static partial class DocumentContract
                 }
                 foreach (var (_, child) in o.ToList())
                 {
-                    RewriteNullableReferences(child);
+                    NormalizeSchemas(child);
                 }
                 break;
             case JsonArray a:
                 foreach (var child in a)
                 {
-                    RewriteNullableReferences(child);
+                    NormalizeSchemas(child);
                 }
                 break;
         }

@@ -66,8 +66,8 @@ internal static class Examples
 
     private static JsonNode Number(JsonObject schema, string name)
     {
-        var minimum = schema["minimum"]?.GetValue<double>();
-        var maximum = schema["maximum"]?.GetValue<double>();
+        var minimum = Double(schema["minimum"]);
+        var maximum = Double(schema["maximum"]);
         var exclusive = schema["exclusiveMinimum"]?.GetValue<bool>() == true;
         double value = name.EndsWith("Cents", StringComparison.Ordinal) ? 12500 : name.EndsWith("Id", StringComparison.Ordinal) || name == "id" ? 42 : 1;
         if (minimum is { } min && (value < min || (exclusive && value <= min)))
@@ -80,6 +80,9 @@ internal static class Examples
         }
         return schema["type"]?.GetValue<string>() == "integer" ? JsonValue.Create((long)value) : JsonValue.Create(value);
     }
+
+    private static double? Double(JsonNode? node) =>
+        node is null ? null : double.Parse(node.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture);
 
     private static JsonNode Text(JsonObject schema, string name)
     {
