@@ -232,6 +232,18 @@ public sealed class OpenApiTests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task Every_property_has_a_one_line_description()
+    {
+        var doc = await DocumentAsync();
+        var missing = doc.GetProperty("components").GetProperty("schemas").EnumerateObject()
+            .SelectMany(s => s.Value.TryGetProperty("properties", out var properties) ? properties.EnumerateObject().Select(p => (Schema: s.Name, p.Name, p.Value)) : [])
+            .Where(p => !p.Value.TryGetProperty("description", out var d) || string.IsNullOrWhiteSpace(d.GetString()))
+            .Select(p => $"{p.Schema}.{p.Name}")
+            .ToList();
+        Assert.True(missing.Count == 0, "add a /// <summary> to the model or a line to FieldGlossary: " + string.Join(", ", missing));
+    }
+
+    [Fact]
     public async Task No_component_is_unused()
     {
         var doc = await DocumentAsync();

@@ -80,6 +80,33 @@ internal static partial class DocumentContract
 
         RemoveUnusedSchemas(doc, schemas);
         ResolveRequired(doc, schemas);
+        DescribeProperties(schemas);
+    }
+
+    /// <summary>A property without its model's doc comment takes the glossary's line; a bare $ref becomes allOf to carry it.</summary>
+    private static void DescribeProperties(JsonObject schemas)
+    {
+        foreach (var (_, schema) in schemas)
+        {
+            if (schema?["properties"] is not JsonObject properties)
+            {
+                continue;
+            }
+            foreach (var (name, node) in properties.ToList())
+            {
+                if (node is not JsonObject property || property["description"] is not null
+                    || !FieldGlossary.Descriptions.TryGetValue(name, out var description))
+                {
+                    continue;
+                }
+                if (property["$ref"] is { } reference)
+                {
+                    property.Remove("$ref");
+                    property["allOf"] = new JsonArray(new JsonObject { ["$ref"] = reference.DeepClone() });
+                }
+                property["description"] = description;
+            }
+        }
     }
 
     private static void CompleteOperation(JsonObject operation, JsonObject schemas)
