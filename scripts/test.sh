@@ -37,6 +37,7 @@ if [ "${#compose[@]}" -gt 0 ]; then
   fi
 fi
 
+scripts/check-openapi.sh; openapi_status=$? # lint + typed client, before the tests: the walk test runs what it compiled
 results="$(mktemp -d)"
 dotnet test Marketplace.sln -c Release --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@"
 status=$?
@@ -52,6 +53,7 @@ for trx in "$results"/*.trx; do
 done
 rm -rf "$results"
 failed=$((failed + compose_failed))
+[ "$openapi_status" -eq 0 ] || { echo "scripts/check-openapi.sh failed (see above)" >&2; failed=$((failed + 1)); }
 
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # the build or the test host failed before any test could report

@@ -1,4 +1,5 @@
 using FastEndpoints.Swagger;
+using Marketplace.Api.Infrastructure.OpenApiContract;
 using NJsonSchema.Generation;
 using Scalar.AspNetCore;
 
@@ -21,14 +22,22 @@ internal static class OpenApi
                 s.Description = "REST API of the pet-services marketplace. Money is in integer minor units (fields ending in Cents); "
                     + "times are ISO-8601 UTC; errors are RFC 9457 problem details with a stable `code`.";
                 s.SchemaSettings.SchemaNameGenerator = new SliceSchemaNames();
+                // a PATCH request is one flat object, not allOf [PatchRequest, {...}]
+                s.SchemaSettings.FlattenInheritanceHierarchy = true;
+                s.SchemaSettings.SchemaProcessors.Add(new SchemaContract());
                 s.DocumentProcessors.Add(new ProblemSchemaProcessor());
                 s.OperationProcessors.Add(new IdempotencyKeyParameter());
+                s.OperationProcessors.Add(new HeaderParameters());
+                s.OperationProcessors.Add(new OperationContract());
             };
-        });
+        }).AddSingleton<ContractDocument>();
 
     public static WebApplication UseMarketplaceOpenApi(this WebApplication app)
     {
-        app.UseOpenApi(c => c.Path = DocumentPath);
+        // NSwag's document, finished by DocumentContract (nullable, required, tags, examples, ...): see Infrastructure/OpenApi/
+        app.MapGet("/openapi/v1.json", async (ContractDocument document) => Results.Text(await document.JsonAsync(), "application/json"))
+            .AllowAnonymous()
+            .ExcludeFromDescription();
         app.MapScalarApiReference("/docs", o => o
             .WithTitle("Marketplace API")
             .WithOpenApiRoutePattern(DocumentPath));
@@ -119,6 +128,54 @@ internal sealed class IdempotencyKeyParameter : NSwag.Generation.Processors.IOpe
     }
 }
 
+/// <summary>Endpoint metadata: a request header the endpoint reads (documented as a header parameter).</summary>
+public sealed record HeaderParameter(string Name, bool Required, string Description);
+
+/// <summary>Documents the headers of <see cref="HeaderParameter"/> metadata on their operations.</summary>
+internal sealed class HeaderParameters : NSwag.Generation.Processors.IOperationProcessor
+{
+    public bool Process(NSwag.Generation.Processors.Contexts.OperationProcessorContext context)
+    {
+        if (context is NSwag.Generation.AspNetCore.AspNetCoreOperationProcessorContext aspNet)
+        {
+            foreach (var header in aspNet.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<HeaderParameter>())
+            {
+                context.OperationDescription.Operation.Parameters.Add(new NSwag.OpenApiParameter
+                {
+                    Name = header.Name,
+                    Kind = NSwag.OpenApiParameterKind.Header,
+                    IsRequired = header.Required,
+                    Description = header.Description,
+                    Schema = new NJsonSchema.JsonSchema { Type = NJsonSchema.JsonObjectType.String },
+                });
+            }
+        }
+        return true;
+    }
+}
+
+/// <summary>
+/// The values a string field can take, for the OpenAPI document's <c>enum</c> (responses; request
+/// fields get theirs from the validator's <c>OneOf</c>). Either the values, or a static string[]
+/// that the code also checks against (<c>[OneOf(typeof(ListingRules), nameof(ListingRules.Categories))]</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+public sealed class OneOfAttribute : Attribute
+{
+    public OneOfAttribute(params string[] values) => Values = values;
+
+    public OneOfAttribute(Type owner, string member) =>
+        Values = (owner.GetField(member, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)?.GetValue(null)
+            ?? owner.GetProperty(member, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)?.GetValue(null)) as string[]
+            ?? throw new ArgumentException($"{owner.Name}.{member} is not a static string[]", nameof(member));
+
+    public IReadOnlyList<string> Values { get; }
+}
+
+/// <summary>A shape another party defines (a Stripe event): documented with <c>additionalProperties: true</c>, as it may carry more fields.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class OpenShapeAttribute : Attribute;
+
 /// <summary>An RFC 9457 problem as this API sends it (documentation type for the OpenAPI document).</summary>
 /// <param name="Type">A URI reference identifying the problem type.</param>
 /// <param name="Title">Short summary of the problem type.</param>
@@ -126,12 +183,14 @@ internal sealed class IdempotencyKeyParameter : NSwag.Generation.Processors.IOpe
 /// <param name="Detail">Explanation of this occurrence, for a human.</param>
 /// <param name="Code">Stable machine-readable code: validation_failed, not_found, invalid_transition, email_taken, ...</param>
 /// <param name="TraceId">Correlates the answer with the server's logs.</param>
+/// <param name="Instance">The request path the problem occurred on.</param>
 /// <param name="Errors">For 400 validation_failed: field name (camelCase) to messages.</param>
 public sealed record Problem(
     string? Type,
     string Title,
     int Status,
     string? Detail,
+    string? Instance,
     string Code,
     string TraceId,
     IDictionary<string, string[]>? Errors);

@@ -6,8 +6,9 @@ namespace Marketplace.Api.Infrastructure;
 public static class Validation
 {
     /// <summary>One of the data model's lowercase values (DESIGN: an unknown value is a 400).</summary>
+    /// <remarks>The values stay readable on the rule (<see cref="IOneOf"/>): the OpenAPI document lists them as the field's enum.</remarks>
     public static IRuleBuilderOptions<T, string?> OneOf<T>(this IRuleBuilder<T, string?> rule, params string[] allowed) =>
-        rule.Must(v => v is null || allowed.Contains(v, StringComparer.Ordinal))
+        rule.SetValidator(new OneOfValidator<T>(allowed))
             .WithMessage($"{{PropertyName}} must be one of: {string.Join(", ", allowed)}.");
 
     /// <summary>An absolute https URL of at most <paramref name="maxLength"/> characters (images, logos).</summary>
@@ -25,6 +26,21 @@ public static class Validation
     /// <summary>An ISO 3166-1 alpha-2 country code in capitals (the column's CHECK).</summary>
     public static IRuleBuilderOptions<T, string?> CountryCode<T>(this IRuleBuilder<T, string?> rule) =>
         rule.Matches("^[A-Z]{2}$").WithMessage("{PropertyName} must be a two-letter ISO country code in capitals (US).");
+}
+
+/// <summary>A rule that accepts only the listed values (an enumeration).</summary>
+public interface IOneOf
+{
+    IReadOnlyList<string> Allowed { get; }
+}
+
+internal sealed class OneOfValidator<T>(string[] allowed) : FluentValidation.Validators.PropertyValidator<T, string?>, IOneOf
+{
+    public override string Name => "OneOfValidator";
+
+    public IReadOnlyList<string> Allowed => allowed;
+
+    public override bool IsValid(ValidationContext<T> context, string? value) => value is null || allowed.Contains(value, StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -92,7 +108,7 @@ public sealed class StrictTextConverter : System.Text.Json.Serialization.JsonCon
 /// Strict input (DESIGN round 2) for every endpoint, before any handler runs: query strings and
 /// route values follow <see cref="Text"/>; a JSON body's strings follow it too
 /// (<see cref="StrictTextConverter"/>), and a JSON property the request does not have is 400
-/// <c>unknown_field</c> (<see cref="System.Text.Json.JsonUnmappedMemberHandling.Disallow"/>), turned
+/// <c>unknown_field</c> (<c>JsonUnmappedMemberHandling.Disallow</c>), turned
 /// into field errors by <see cref="FromJsonException"/>.
 /// </summary>
 internal static class StrictInput

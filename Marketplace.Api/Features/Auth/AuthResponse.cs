@@ -6,7 +6,7 @@ namespace Marketplace.Api.Features.Auth;
 /// <summary>What register, login and refresh answer: the session's tokens and the user's profile.</summary>
 /// <param name="AccessToken">JWT for <c>Authorization: Bearer</c>; valid for <paramref name="ExpiresIn"/> seconds or until the session is revoked.</param>
 /// <param name="RefreshToken">Opaque, single-use: POST it to /auth/refresh for a new pair. Using it twice revokes the session.</param>
-public sealed record AuthResponse(string AccessToken, string TokenType, int ExpiresIn, string RefreshToken, UserProfile User)
+public sealed record AuthResponse(string AccessToken, [OneOf("Bearer")] string TokenType, int ExpiresIn, string RefreshToken, UserProfile User)
 {
     public static async Task<AuthResponse> ForAsync(Db db, IssuedTokens tokens, int userId, CancellationToken ct)
     {

@@ -1,6 +1,7 @@
 using LinqToDB;
 using LinqToDB.Async;
 using Marketplace.Api.Data;
+using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Auth;
 
@@ -16,12 +17,12 @@ public sealed record UserProfile(
     string? LastName,
     string? Phone,
     Address Address,
-    string UserType,
+    [OneOf("buyer", "provider", "both")] string UserType,
     bool IsProvider,
     int? ProviderId,
     int? TenantId,
     bool TenantVerified,
-    string Status,
+    [OneOf("active", "suspended", "deleted")] string Status,
     DateTime CreatedAt,
     DateTime? LastLoginAt);
 

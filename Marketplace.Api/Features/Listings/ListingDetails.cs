@@ -1,6 +1,7 @@
 using LinqToDB;
 using LinqToDB.Async;
 using Marketplace.Api.Data;
+using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Listings;
 
@@ -10,10 +11,10 @@ public sealed record ListingDetails(
     string Slug,
     string Title,
     string? Description,
-    string Category,
+    [OneOf(typeof(Listings.ListingRules), nameof(Listings.ListingRules.Categories))] string Category,
     string? Subcategory,
     long? PriceCents,
-    string? PriceType,
+    [OneOf(typeof(Listings.ListingRules), nameof(Listings.ListingRules.PriceTypes))] string? PriceType,
     string? PriceText,
     IReadOnlyList<string> Images,
     string? CoverImageUrl,
@@ -27,7 +28,7 @@ public sealed record ListingDetails(
     int ViewCount,
     int InquiryCount,
     int BookingCount,
-    string Status,
+    [OneOf(typeof(Listings.ListingRules), nameof(Listings.ListingRules.Statuses))] string Status,
     DateTime? PublishedAt,
     DateTime? PausedAt,
     DateTime CreatedAt,

@@ -1,10 +1,12 @@
+using Marketplace.Api.Infrastructure;
+
 namespace Marketplace.Api.Features.Messages;
 
 /// <summary>
 /// The other participant of a thread as the caller sees it: <c>role</c> "provider" (id = provider id,
 /// name = business name) or "client" (id = user id, name = first and last name).
 /// </summary>
-public sealed record OtherParty(string Role, int Id, string Name);
+public sealed record OtherParty([OneOf("client", "provider")] string Role, int Id, string Name);
 
 /// <summary>How the two sides of a thread are named to each other.</summary>
 internal static class Parties

@@ -1,6 +1,7 @@
 using LinqToDB;
 using LinqToDB.Async;
 using Marketplace.Api.Data;
+using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Providers;
 
@@ -8,7 +9,7 @@ namespace Marketplace.Api.Features.Providers;
 public sealed record ProviderProfile(
     int Id,
     int UserId,
-    string ProviderType,
+    [OneOf("breeder", "service_provider", "both")] string ProviderType,
     int? TenantId,
     bool TenantVerified,
     string BusinessName,
@@ -22,7 +23,7 @@ public sealed record ProviderProfile(
     string? State,
     string? Zip,
     string? Country,
-    string PaymentMode,
+    [OneOf("stripe_connect", "manual", "offline")] string PaymentMode,
     string? PaymentInstructions,
     IReadOnlyDictionary<string, OpeningPeriod[]>? BusinessHours,
     string? TimeZone,
@@ -41,7 +42,7 @@ public sealed record ProviderProfile(
     bool VerifiedProvider,
     bool PremiumProvider,
     bool QuickResponder,
-    string Status,
+    [OneOf("pending", "active", "suspended", "deleted")] string Status,
     DateTime? ActivatedAt,
     DateTime? SuspendedAt,
     DateTime CreatedAt,

@@ -1,6 +1,7 @@
 using LinqToDB;
 using LinqToDB.Async;
 using Marketplace.Api.Data;
+using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Transactions;
 
@@ -10,8 +11,8 @@ namespace Marketplace.Api.Features.Transactions;
 /// </summary>
 public sealed record TransactionView(
     long Id,
-    string Role,
-    string Status,
+    [OneOf("client", "provider")] string Role,
+    [OneOf(typeof(Payments.Bookings), nameof(Payments.Bookings.TransactionStatuses))] string Status,
     int ClientId,
     int ProviderId,
     string ProviderBusinessName,
@@ -35,7 +36,7 @@ public sealed record TransactionView(
     DateTime? RefundRequestedAt,
     long? RefundRequestedCents,
     string? CancellationReason,
-    string? CancelledBy,
+    [OneOf("client", "provider", "admin")] string? CancelledBy,
     DateTime CreatedAt,
     DateTime? InvoicedAt,
     DateTime? PaidAt,
@@ -49,7 +50,7 @@ public sealed record TransactionView(
 public sealed record TransactionInvoice(
     int Id,
     string InvoiceNumber,
-    string Status,
+    [OneOf("draft", "sent", "viewed", "paid", "refunded", "void")] string Status,
     long TotalCents,
     long PaidCents,
     long BalanceCents,

@@ -1,5 +1,6 @@
 using FastEndpoints;
 using FluentValidation;
+using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Invoices.MarkPaid;
 
@@ -18,8 +19,7 @@ public sealed class Validator : Validator<Request>
     public Validator()
     {
         RuleFor(r => r.Id).GreaterThan(0);
-        RuleFor(r => r.Method).NotEmpty().Must(m => m is null || Methods.Contains(m))
-            .WithMessage($"method must be one of {string.Join(", ", Methods)}.");
+        RuleFor(r => r.Method).NotEmpty().OneOf(Methods);
         RuleFor(r => r.Reference).MaximumLength(200);
     }
 }

@@ -5,14 +5,16 @@ namespace Marketplace.Api.Features.Listings.Create;
 
 /// <summary>
 /// Readable, unique listing slugs: the title folded to ASCII, lowercase and hyphenated, plus a short
-/// random suffix ("dog-grooming-in-austin-7k2f"). The suffix always follows a hyphen, so a slug is
-/// never a bare number and GET /listings/{slug} never collides with the numeric listing ids.
-/// Matches the column's CHECK: ^[a-z0-9]+(-[a-z0-9]+)*$.
+/// random suffix ("dog-grooming-in-austin-7k2f"). The rule integrators rely on (README "OpenAPI and
+/// typed clients"): a slug always contains a letter (the suffix starts with one), so it is never a
+/// number, and GET /listings/{slug} never takes a listing id (its route refuses a segment of digits
+/// only). Matches the column's CHECK: ^[a-z0-9]+(-[a-z0-9]+)*$.
 /// </summary>
 public static class Slug
 {
     public const int MaxBaseLength = 80;
     private const string SuffixAlphabet = "abcdefghijkmnpqrstuvwxyz23456789";
+    private const string SuffixLetters = "abcdefghijkmnpqrstuvwxyz";
 
     public static string From(string title) => $"{Base(title)}-{Suffix()}";
 
@@ -62,7 +64,8 @@ public static class Slug
         {
             for (var i = 0; i < chars.Length; i++)
             {
-                chars[i] = SuffixAlphabet[RandomNumberGenerator.GetInt32(SuffixAlphabet.Length)];
+                var alphabet = i == 0 ? SuffixLetters : SuffixAlphabet;
+                chars[i] = alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)];
             }
         });
 }

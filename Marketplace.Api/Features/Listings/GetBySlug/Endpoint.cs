@@ -8,7 +8,8 @@ public sealed class Endpoint(Db db) : Endpoint<Request, ListingDetails>
 {
     public override void Configure()
     {
-        Get("listings/{slug}");
+        // a segment of digits only is a listing id, never a slug (slugs always contain a letter): NumericId answers it
+        Get("listings/{slug:regex(\\D)}");
         AllowAnonymous();
         Description(d => d.ProducesProblemDetails(404));
         Summary(s =>
@@ -16,7 +17,8 @@ public sealed class Endpoint(Db db) : Endpoint<Request, ListingDetails>
             s.Summary = "View a listing";
             s.Description = "A listing by its slug, with its provider's summary. Public when the listing and its provider are active; "
                 + "the owning provider also sees its drafts and paused listings (send the bearer token). A view by anyone but the "
-                + "owner counts in viewCount.";
+                + "owner counts in viewCount. A slug always contains a letter: GET with a listing's numeric id is 404 not_found "
+                + "(listings are read by slug; the id addresses PATCH and DELETE).";
         });
     }
 

@@ -24,14 +24,14 @@ public sealed class Validator : Validator<Request>
 /// <param name="OtherPartyLastReadAt">When the other side last read the thread (read receipts).</param>
 public sealed record Response(
     int Id,
-    string Role,
+    [OneOf("client", "provider")] string Role,
     OtherParty OtherParty,
     int ClientId,
     int ProviderId,
     string? Subject,
     int? ListingId,
     long? TransactionId,
-    string Status,
+    [OneOf("open", "closed", "archived")] string Status,
     DateTime CreatedAt,
     DateTime? LastMessageAt,
     DateTime? OtherPartyLastReadAt,

@@ -22,12 +22,12 @@ public sealed class Validator : Validator<Request>
 /// <param name="UnreadCount">Messages of the other side I have not read yet.</param>
 public sealed record Response(
     int Id,
-    string Role,
+    [OneOf("client", "provider")] string Role,
     OtherParty OtherParty,
     string? Subject,
     int? ListingId,
     long? TransactionId,
-    string Status,
+    [OneOf("open", "closed", "archived")] string Status,
     string? LastMessagePreview,
     DateTime? LastMessageAt,
     int UnreadCount,

@@ -1,5 +1,6 @@
 using FastEndpoints;
 using FluentValidation;
+using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Messages.StartThread;
 
@@ -52,14 +53,14 @@ public sealed class Validator : Validator<Request>
 /// <summary>The thread (new or the existing open one on the same topic) and the message stored by this request.</summary>
 public sealed record Response(
     int Id,
-    string Role,
+    [OneOf("client", "provider")] string Role,
     OtherParty OtherParty,
     int ClientId,
     int ProviderId,
     int? ListingId,
     long? TransactionId,
     string? Subject,
-    string Status,
+    [OneOf("open", "closed", "archived")] string Status,
     DateTime CreatedAt,
     DateTime LastMessageAt,
     Message Message);

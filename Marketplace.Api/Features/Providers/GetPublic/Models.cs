@@ -1,3 +1,5 @@
+using Marketplace.Api.Infrastructure;
+
 namespace Marketplace.Api.Features.Providers.GetPublic;
 
 public sealed record Request
@@ -8,7 +10,7 @@ public sealed record Request
 /// <summary>A provider as the public sees it: no Stripe ids, revenue or payment settings.</summary>
 public sealed record Response(
     int Id,
-    string ProviderType,
+    [OneOf("breeder", "service_provider", "both")] string ProviderType,
     string BusinessName,
     string? BusinessDescription,
     string? LogoUrl,

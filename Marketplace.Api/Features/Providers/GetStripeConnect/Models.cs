@@ -1,3 +1,5 @@
+using Marketplace.Api.Infrastructure;
+
 namespace Marketplace.Api.Features.Providers.GetStripeConnect;
 
 /// <summary>The provider's Stripe Connect state as Stripe reports it now, and the provider's resulting status.</summary>
@@ -9,5 +11,5 @@ public sealed record Response(
     bool OnboardingComplete,
     IReadOnlyList<string> RequirementsCurrentlyDue,
     string? DisabledReason,
-    string ProviderStatus,
+    [OneOf("pending", "active", "suspended", "deleted")] string ProviderStatus,
     DateTime? ActivatedAt);

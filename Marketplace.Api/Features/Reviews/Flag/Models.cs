@@ -1,5 +1,6 @@
 using FastEndpoints;
 using FluentValidation;
+using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Reviews.Flag;
 
@@ -23,4 +24,4 @@ public sealed class Validator : Validator<Request>
 
 /// <param name="Status">Stays published (public and counted) until a moderator acts.</param>
 /// <param name="FlaggedReason">The reason of the first flag; flagging again changes nothing.</param>
-public sealed record Response(int Id, string Status, bool Flagged, string? FlaggedReason, DateTime? FlaggedAt);
+public sealed record Response(int Id, [OneOf("published", "flagged", "removed")] string Status, bool Flagged, string? FlaggedReason, DateTime? FlaggedAt);

@@ -1,5 +1,6 @@
 using FastEndpoints;
 using FluentValidation;
+using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Reviews.Respond;
 
@@ -28,7 +29,7 @@ public sealed record Response(
     int Rating,
     string? Title,
     string? ReviewText,
-    string Status,
+    [OneOf("published", "flagged", "removed")] string Status,
     DateTime CreatedAt,
     string ProviderResponse,
     DateTime RespondedAt);

@@ -16,8 +16,8 @@ public sealed record Request
 
 public sealed record Item(
     long Id,
-    string Role,
-    string Status,
+    [OneOf("client", "provider")] string Role,
+    [OneOf(typeof(Payments.Bookings), nameof(Payments.Bookings.TransactionStatuses))] string Status,
     int ClientId,
     int ProviderId,
     string ProviderBusinessName,
@@ -37,10 +37,8 @@ public sealed class Validator : Validator<Request>
 {
     public Validator()
     {
-        RuleFor(r => r.Role).Must(r => r is null or PartyRole.Client or PartyRole.Provider)
-            .WithMessage("role must be client or provider.");
-        RuleFor(r => r.Status).Must(s => s is null || Bookings.TransactionStatuses.Contains(s))
-            .WithMessage($"status must be one of {string.Join(", ", Bookings.TransactionStatuses)}.");
+        RuleFor(r => r.Role).OneOf(PartyRole.Client, PartyRole.Provider);
+        RuleFor(r => r.Status).OneOf(Bookings.TransactionStatuses);
         this.AddPagingRules(r => r.Limit, r => r.Cursor);
     }
 }

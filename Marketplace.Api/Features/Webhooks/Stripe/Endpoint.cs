@@ -17,8 +17,10 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
     {
         Post("webhooks/stripe");
         AllowAnonymous();
-        Options(b => b.WithMetadata(new BodyLimit(MaxBodyBytes)));
-        Description(d => d.Accepts<JsonElement>("application/json")
+        Options(b => b.WithMetadata(new BodyLimit(MaxBodyBytes), new HeaderParameter("Stripe-Signature", Required: true,
+            "Stripe's signature of the raw body: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" with the endpoint's signing secret> "
+            + "(https://docs.stripe.com/webhooks#verify-manually); several v1 entries are allowed.")));
+        Description(d => d.Accepts<EventEnvelope>("application/json")
             .ProducesProblemDetails(400).ProducesProblemDetails(413).ProducesProblemDetails(502).ProducesProblemDetails(503).ProducesProblemDetails(504));
         Summary(s =>
         {
@@ -29,7 +31,8 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
                 + "changes nothing; unknown types are recorded and answered 200. A signed event that cannot be stored as it is (not UTF-8, "
                 + "a NUL, created out of range, an id longer than 255) is 400 invalid_payload. 502 when Stripe could not be asked for the "
                 + "charge, 503/504 stripe_unavailable (Retry-After) when Stripe is busy or too slow: nothing is recorded and Stripe "
-                + "retries the delivery. Bodies up to 512 KB (413 payload_too_large above).";
+                + "retries the delivery. Bodies up to 512 KB (413 payload_too_large above). Handled event types: "
+                + string.Join(", ", EventEnvelope.HandledTypes) + ".";
         });
     }
 
