@@ -20,6 +20,7 @@ internal static class Api
         builder.Services.AddMarketplaceRateLimiting();
         builder.Services.AddMarketplaceIdempotency();
         builder.Services.AddSingleton<Cursors>();
+        builder.Services.AddMarketplaceCors();
         builder.Services.AddFastEndpoints();
         builder.Services.AddMarketplaceOpenApi();
         builder.Services.AddMarketplaceHealth();
@@ -34,6 +35,7 @@ internal static class Api
         app.UseMarketplaceRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseCors();
         app.UseMarketplaceRequestLimits();
         app.UseMarketplaceStrictInput();
         app.UseMarketplaceRateLimiting();

@@ -24,6 +24,13 @@ public sealed class MarketplaceOptions
     public RateLimitingOptions RateLimiting { get; set; } = new();
     public IdempotencyOptions Idempotency { get; set; } = new();
     public LimitsOptions Limits { get; set; } = new();
+    public CorsOptions Cors { get; set; } = new();
+
+    public sealed class CorsOptions
+    {
+        /// <summary>Origins (scheme://host[:port]) whose pages may call the API; none by default.</summary>
+        public string[] Origins { get; set; } = [];
+    }
 
     public sealed class AuthOptions
     {
@@ -119,6 +126,13 @@ internal sealed class MarketplaceOptionsValidator(IHostEnvironment environment) 
         if (o.Currency is not { Length: 3 } || !o.Currency.All(char.IsAsciiLetterLower))
         {
             errors.Add("Marketplace:Currency must be a lowercase three-letter ISO 4217 code (e.g. usd).");
+        }
+        foreach (var origin in o.Cors.Origins)
+        {
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/" || origin.EndsWith('/'))
+            {
+                errors.Add($"Marketplace:Cors:Origins: '{origin}' must be an origin like https://app.example.com (scheme, host, optional port; no path).");
+            }
         }
         var hasSigningKey = !string.IsNullOrWhiteSpace(o.Auth.SigningKey);
         if (hasSigningKey && System.Text.Encoding.UTF8.GetByteCount(o.Auth.SigningKey!) < 32)
