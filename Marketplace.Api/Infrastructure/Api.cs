@@ -21,6 +21,7 @@ internal static class Api
         builder.Services.AddMarketplaceIdempotency();
         builder.Services.AddSingleton<Cursors>();
         builder.Services.AddMarketplaceCors();
+        Features.Integrations.Webhooks.WebhookRegistration.AddMarketplaceWebhooks(builder.Services);
         builder.Services.AddFastEndpoints();
         builder.Services.AddMarketplaceOpenApi();
         builder.Services.AddMarketplaceHealth();

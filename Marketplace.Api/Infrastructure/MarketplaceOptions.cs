@@ -25,6 +25,30 @@ public sealed class MarketplaceOptions
     public IdempotencyOptions Idempotency { get; set; } = new();
     public LimitsOptions Limits { get; set; } = new();
     public CorsOptions Cors { get; set; } = new();
+    public WebhooksOptions Webhooks { get; set; } = new();
+
+    public sealed class WebhooksOptions
+    {
+        /// <summary>Accept http:// targets (always accepted in Development).</summary>
+        public bool AllowHttp { get; set; }
+
+        /// <summary>Accept targets resolving to loopback, private or link-local addresses (tests and local setups only).</summary>
+        public bool AllowPrivateTargets { get; set; }
+
+        /// <summary>Run the delivery loop in this instance.</summary>
+        public bool BackgroundDelivery { get; set; } = true;
+
+        public int PollMilliseconds { get; set; } = 1000;
+
+        /// <summary>Deliveries in flight at once per instance (a slow receiver holds one of them, never the others).</summary>
+        public int MaxParallel { get; set; } = 16;
+
+        /// <summary>A receiver that has not answered in this time has failed this attempt.</summary>
+        public int TimeoutSeconds { get; set; } = 10;
+
+        /// <summary>Deliveries claimed per round.</summary>
+        public int BatchSize { get; set; } = 100;
+    }
 
     public sealed class CorsOptions
     {
