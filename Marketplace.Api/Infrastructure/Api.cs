@@ -20,6 +20,8 @@ internal static class Api
         builder.Services.AddMarketplaceRateLimiting();
         builder.Services.AddMarketplaceIdempotency();
         builder.Services.AddSingleton<Cursors>();
+        builder.Services.AddMarketplaceCors();
+        Features.Integrations.Webhooks.WebhookRegistration.AddMarketplaceWebhooks(builder.Services);
         builder.Services.AddFastEndpoints();
         builder.Services.AddMarketplaceOpenApi();
         builder.Services.AddMarketplaceHealth();
@@ -34,6 +36,7 @@ internal static class Api
         app.UseMarketplaceRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseCors();
         app.UseMarketplaceRequestLimits();
         app.UseMarketplaceStrictInput();
         app.UseMarketplaceRateLimiting();

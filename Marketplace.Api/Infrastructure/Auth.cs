@@ -6,6 +6,7 @@ using LinqToDB;
 using LinqToDB.Async;
 using Marketplace.Api.Data;
 using Marketplace.Api.Features.Auth;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
@@ -25,6 +26,9 @@ internal static class Auth
     public const string Audience = "marketplace-api";
     public const string SessionClaim = "sid";
 
+    /// <summary>The default scheme: a JWT session or an API key, both as <c>Authorization: Bearer</c>.</summary>
+    public const string Bearer = "Bearer-or-ApiKey";
+
     public static WebApplicationBuilder AddMarketplaceAuth(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<SigningKey>();
@@ -33,7 +37,12 @@ internal static class Auth
         builder.Services.AddSingleton<Passwords>();
         builder.Services.AddMarketplaceAccounts();
         builder.Services.AddHttpContextAccessor();
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // one default scheme that hands an API key (Bearer mk_...) to its handler and everything else to the JWT one
+        builder.Services.AddAuthentication(Bearer)
+            .AddPolicyScheme(Bearer, null, o => o.ForwardDefaultSelector = http =>
+                ApiKeyAuthentication.Carries(http) ? ApiKeyAuthentication.SchemeName : JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<SigningKey, TimeProvider>((o, key, clock) =>
             {
@@ -66,6 +75,7 @@ internal static class Auth
     public static WebApplication UseMarketplaceAuth(this WebApplication app)
     {
         app.UseAuthentication();
+        app.Use(ApiKeyAuthentication.EnforceScopeAsync);
         app.UseAuthorization();
         return app;
     }
@@ -173,7 +183,14 @@ internal sealed class ProviderRequirement : ICodedRequirement
 }
 
 /// <summary>The caller, as loaded with the session check of this request.</summary>
-public sealed record CurrentUser(int Id, Guid SessionId, string Email, bool EmailVerified, int? ProviderId, string? ProviderStatus);
+public sealed record CurrentUser(int Id, Guid SessionId, string Email, bool EmailVerified, int? ProviderId, string? ProviderStatus)
+{
+    /// <summary>The API key the caller authenticated with (SessionId is then empty); null for a session.</summary>
+    public int? ApiKeyId { get; init; }
+
+    /// <summary>read | write for an API key; null for a session.</summary>
+    public string? ApiKeyScope { get; init; }
+}
 
 public static class CurrentUserExtensions
 {

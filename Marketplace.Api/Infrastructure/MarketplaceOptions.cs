@@ -25,11 +25,42 @@ public sealed class MarketplaceOptions
     public IdempotencyOptions Idempotency { get; set; } = new();
     public LimitsOptions Limits { get; set; } = new();
     public LoggingOptions Logging { get; set; } = new();
+    public CorsOptions Cors { get; set; } = new();
+    public WebhooksOptions Webhooks { get; set; } = new();
 
     public sealed class LoggingOptions
     {
         /// <summary>One JSON object per line on the console (for log shippers), instead of one plain-text line per entry.</summary>
         public bool Json { get; set; }
+    }
+
+    public sealed class WebhooksOptions
+    {
+        /// <summary>Accept http:// targets (always accepted in Development).</summary>
+        public bool AllowHttp { get; set; }
+
+        /// <summary>Accept targets resolving to loopback, private or link-local addresses (tests and local setups only).</summary>
+        public bool AllowPrivateTargets { get; set; }
+
+        /// <summary>Run the delivery loop in this instance.</summary>
+        public bool BackgroundDelivery { get; set; } = true;
+
+        public int PollMilliseconds { get; set; } = 1000;
+
+        /// <summary>Deliveries in flight at once per instance (a slow receiver holds one of them, never the others).</summary>
+        public int MaxParallel { get; set; } = 16;
+
+        /// <summary>A receiver that has not answered in this time has failed this attempt.</summary>
+        public int TimeoutSeconds { get; set; } = 10;
+
+        /// <summary>Deliveries claimed per round.</summary>
+        public int BatchSize { get; set; } = 100;
+    }
+
+    public sealed class CorsOptions
+    {
+        /// <summary>Origins (scheme://host[:port]) whose pages may call the API; none by default.</summary>
+        public string[] Origins { get; set; } = [];
     }
 
     public sealed class AuthOptions
@@ -126,6 +157,13 @@ internal sealed class MarketplaceOptionsValidator(IHostEnvironment environment) 
         if (o.Currency is not { Length: 3 } || !o.Currency.All(char.IsAsciiLetterLower))
         {
             errors.Add("Marketplace:Currency must be a lowercase three-letter ISO 4217 code (e.g. usd).");
+        }
+        foreach (var origin in o.Cors.Origins)
+        {
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/" || origin.EndsWith('/'))
+            {
+                errors.Add($"Marketplace:Cors:Origins: '{origin}' must be an origin like https://app.example.com (scheme, host, optional port; no path).");
+            }
         }
         var hasSigningKey = !string.IsNullOrWhiteSpace(o.Auth.SigningKey);
         if (hasSigningKey && System.Text.Encoding.UTF8.GetByteCount(o.Auth.SigningKey!) < 32)

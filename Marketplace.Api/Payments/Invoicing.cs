@@ -2,6 +2,7 @@ using System.Globalization;
 using LinqToDB.Async;
 using LinqToDB.Data;
 using LinqToDB;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure.Email;
 using Marketplace.Api.Infrastructure;
@@ -74,6 +75,8 @@ public static class Invoicing
         var details = new { invoice.InvoiceNumber, price.ServicePriceCents, price.PlatformFeeCents, price.TaxCents, price.TaxRate, price.TotalCents, price.ProviderPayoutCents };
         await Audit.WriteAsync(db, clock, new AuditEntry("transaction", transaction.Id, "invoiced", "pending", "invoiced", actorUserId, actorRole, details), ct);
         await Audit.WriteAsync(db, clock, new AuditEntry("invoice", invoice.Id, "issued", null, "sent", actorUserId, actorRole, details), ct);
+        await ResourceEvents.TransactionAsync(db, clock, options, EventTypes.TransactionInvoiced, transaction.Id, ct);
+        await ResourceEvents.InvoiceAsync(db, clock, options, EventTypes.InvoiceIssued, invoice.Id, ct);
 
         var parties = await Bookings.PartiesAsync(db, transaction.Id, ct);
         await Outbox.EnqueueAsync(db, clock, BookingMails.InvoiceIssued(parties, invoice, options), ct);

@@ -1,4 +1,5 @@
 using Marketplace.Api.Data;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Infrastructure.Email;
 using Marketplace.Api.Infrastructure;
 
@@ -241,6 +242,8 @@ public static class Ledger
                  WHERE id = $3 AND status = 'invoiced'
                 """,
                 Pg.P(now), Pg.P(payment.StripeFeesCents), Pg.P(b.TransactionId));
+            batch.Add(BatchEvents.Invoice(EventTypes.InvoicePaid, b.InvoiceId, now, options.Currency));
+            batch.Add(BatchEvents.Transaction(EventTypes.TransactionPaid, b.TransactionId, now, options.Currency));
             batch.Audit(new AuditEntry("invoice", b.InvoiceId, "paid", b.InvoiceStatus, "paid", payment.ActorUserId, payment.ActorRole, facts));
             batch.Audit(new AuditEntry("transaction", b.TransactionId, "paid", b.TransactionStatus, "paid", payment.ActorUserId, payment.ActorRole, facts));
             foreach (var mail in BookingMails.PaymentReceipt(b.Parties, b, payment.AmountCents, options))
@@ -322,6 +325,9 @@ public static class Ledger
              WHERE id = $6
             """,
             Pg.P(after), Pg.P(feeRefunded), Pg.P(now), Pg.P(reason), Pg.P(transactionStatus), Pg.P(b.TransactionId));
+        // partial refunds too: refundedCents moved (the status says whether it was the whole payment)
+        batch.Add(BatchEvents.Invoice(EventTypes.InvoiceRefunded, b.InvoiceId, now, options.Currency));
+        batch.Add(BatchEvents.Transaction(EventTypes.TransactionRefunded, b.TransactionId, now, options.Currency));
         var details = new { refundedCents = after, amountCents = after - before, platformFeeRefundedCents = feeRefunded, reason };
         batch.Audit(new AuditEntry("invoice", b.InvoiceId, full ? "refunded" : "partially_refunded", b.InvoiceStatus, invoiceStatus, actorUserId, actorRole, details));
         batch.Audit(new AuditEntry("transaction", b.TransactionId, full ? "refunded" : "partially_refunded", b.TransactionStatus, transactionStatus, actorUserId, actorRole, details));

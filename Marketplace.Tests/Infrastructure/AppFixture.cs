@@ -95,6 +95,8 @@ public sealed class AppFixture : IAsyncLifetime
             ["Marketplace:Stripe:WebhookSecret"] = Infrastructure.Stripe.FakeStripe.WebhookSecret,
             ["Marketplace:Stripe:ConnectWebhookSecret"] = Infrastructure.Stripe.FakeStripe.ConnectWebhookSecret,
             ["Marketplace:Stripe:ApiBase"] = stripeApiBase,
+            // webhook tests drive delivery rounds themselves (on their own hosts and clocks)
+            ["Marketplace:Webhooks:BackgroundDelivery"] = "false",
         };
 
     private sealed class Shared

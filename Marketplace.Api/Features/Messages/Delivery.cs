@@ -2,6 +2,7 @@ using FluentValidation;
 using LinqToDB;
 using LinqToDB.Async;
 using LinqToDB.Data;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Infrastructure.Email;
@@ -136,6 +137,8 @@ internal static class Delivery
             }
         }
         await update.UpdateAsync(ct);
+        await ResourceEvents.MessageAsync(db, clock, message.Id, thread.ClientId, thread.ProviderId,
+            new { message.Id, message.ThreadId, message.SenderId, message.Body, message.CreatedAt }, ct);
 
         var (reachable, to, senderName) = fromClient
             ? (thread.ProviderReachable, thread.ProviderEmail, thread.ClientName)

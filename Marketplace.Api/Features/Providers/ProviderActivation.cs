@@ -1,6 +1,7 @@
 using LinqToDB;
 using LinqToDB.Async;
 using Marketplace.Api.Data;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Providers;
@@ -62,6 +63,7 @@ public static class ProviderActivation
         {
             await Audit.WriteAsync(db, clock, new AuditEntry("provider", providerId.Value, "activated", "pending", "active", actorUserId, actorRole,
                 new { stripeAccountId, reason = "charges_and_payouts_enabled" }), ct);
+            await ResourceEvents.ProviderAsync(db, clock, EventTypes.ProviderActivated, providerId.Value, ct);
         }
         return activated == 1;
     }

@@ -1,5 +1,6 @@
 using FastEndpoints;
 using Marketplace.Api.Data;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Infrastructure.Email;
 using Npgsql;
@@ -62,6 +63,7 @@ public sealed class Endpoint(Db db, Passwords passwords, SessionTokens sessions,
             }, ct);
             await Outbox.EnqueueAsync(db, clock, AuthMails.Verification(options, email, Trimmed(req.FirstName), verifyToken), ct);
             tokens = await sessions.StartSessionAsync(db, userId, HttpContext, ct);
+            await ResourceEvents.UserAsync(db, clock, EventTypes.UserRegistered, userId, ct);
             await transaction.CommitAsync(ct);
         }
         catch (PostgresException ex) when (Data.IsEmailTaken(ex))

@@ -1,5 +1,6 @@
 using FastEndpoints;
 using Marketplace.Api.Data;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Auth.VerifyEmail;
@@ -31,9 +32,14 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request>
         {
             throw ApiProblem.BadRequest("token_expired", "This verification link has expired; ask for a new one.");
         }
-        if (await Data.VerifyAsync(db, pending.UserId, hash, now, ct) == 0)
+        await using (var transaction = await db.BeginTransactionAsync(ct))
         {
-            throw InvalidToken();
+            if (await Data.VerifyAsync(db, pending.UserId, hash, now, ct) == 0)
+            {
+                throw InvalidToken();
+            }
+            await ResourceEvents.UserAsync(db, clock, EventTypes.UserVerified, pending.UserId, ct);
+            await transaction.CommitAsync(ct);
         }
         await Send.NoContentAsync(ct);
     }

@@ -25,6 +25,7 @@ public static class EventTypes
     public const string TransactionCompleted = "transaction.completed";
     public const string TransactionCancelled = "transaction.cancelled";
     public const string TransactionRefunded = "transaction.refunded";
+    public const string TransactionRefundRequested = "transaction.refund_requested";
 
     public const string InvoiceIssued = "invoice.issued";
     public const string InvoicePaid = "invoice.paid";

@@ -1,4 +1,5 @@
 using FastEndpoints;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Infrastructure.Email;
@@ -48,10 +49,12 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
             }
             await Audit.WriteAsync(db, clock, new AuditEntry("invoice", invoice.Id, "voided", invoice.Status, "void", me.Id, role,
                 new { reason = req.Reason }), c);
+            await ResourceEvents.InvoiceAsync(db, clock, options, EventTypes.InvoiceVoided, invoice.Id, c);
             if (await Data.CancelTransactionAsync(db, invoice.TransactionId, req.Reason, now, c) == 1)
             {
                 await Audit.WriteAsync(db, clock, new AuditEntry("transaction", invoice.TransactionId, "cancelled", "invoiced", "cancelled",
                     me.Id, role, new { reason = req.Reason ?? "invoice voided" }), c);
+                await ResourceEvents.TransactionAsync(db, clock, options, EventTypes.TransactionCancelled, invoice.TransactionId, c);
                 var parties = await Bookings.PartiesAsync(db, invoice.TransactionId, c);
                 var transaction = await Bookings.FindForCallerAsync(db, invoice.TransactionId, me, c);
                 foreach (var mail in BookingMails.Cancelled(parties, transaction.Transaction, role, req.Reason ?? "invoice voided", false, options))

@@ -1,5 +1,6 @@
 using FastEndpoints;
 using Marketplace.Api.Data;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Listings.Delete;
@@ -38,12 +39,14 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request>
             {
                 // the provider before its listing (LockOrder): a booking of this listing takes them in the same order
                 await LockOrder.ProviderAsync(db, providerId, c);
-                if (await Data.SoftDeleteAsync(db, r.Id, listing.Status, clock.GetUtcNow().UtcDateTime, c) == 0)
+                var before = await ListingDetails.LoadAsync(db, r.Id, c);
+                if (before is null || await Data.SoftDeleteAsync(db, r.Id, listing.Status, clock.GetUtcNow().UtcDateTime, c) == 0)
                 {
                     return false;
                 }
                 await ListingCounters.MoveAsync(db, providerId, total: -1, active: listing.Status == "active" ? -1 : 0, c);
                 await Audit.WriteAsync(db, clock, new AuditEntry("listing", r.Id, "delete", listing.Status, null, caller.Id, "provider"), c);
+                await ResourceEvents.ListingAsync(db, clock, EventTypes.ListingDeleted, r.Id, c, asBefore: before);
                 return true;
             }, ct);
             if (deleted)

@@ -1,5 +1,6 @@
 using FastEndpoints;
 using Marketplace.Api.Data;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Listings.Pause;
@@ -35,6 +36,7 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, List
             }
             await ListingCounters.MoveAsync(db, providerId, total: 0, active: -1, c);
             await Audit.WriteAsync(db, clock, new AuditEntry("listing", r.Id, "pause", "active", "paused", caller.Id, "provider"), c);
+            await ResourceEvents.ListingAsync(db, clock, EventTypes.ListingPaused, r.Id, c);
         }, ct);
         await Send.OkAsync(await ListingDetails.LoadAsync(db, r.Id, ct) ?? throw ApiProblem.NotFound("listing"), ct);
     }

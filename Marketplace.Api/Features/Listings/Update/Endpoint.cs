@@ -1,10 +1,11 @@
 using FastEndpoints;
 using Marketplace.Api.Data;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Listings.Update;
 
-public sealed class Endpoint(Db db) : Endpoint<Request, ListingDetails>
+public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, ListingDetails>
 {
     public override void Configure()
     {
@@ -46,10 +47,14 @@ public sealed class Endpoint(Db db) : Endpoint<Request, ListingDetails>
             }
         }
 
-        if (await Data.UpdateAsync(db, r.Id, current.Status, r, ct) == 0)
+        await db.InTransactionAsync(async c =>
         {
-            throw ApiProblem.Conflict("concurrent_change", "The listing changed while you edited it; read it again and retry.");
-        }
+            if (await Data.UpdateAsync(db, r.Id, current.Status, r, c) == 0)
+            {
+                throw ApiProblem.Conflict("concurrent_change", "The listing changed while you edited it; read it again and retry.");
+            }
+            await ResourceEvents.ListingAsync(db, clock, EventTypes.ListingUpdated, r.Id, c);
+        }, ct);
         await Send.OkAsync(await ListingDetails.LoadAsync(db, r.Id, ct) ?? throw ApiProblem.NotFound("listing"), ct);
     }
 }

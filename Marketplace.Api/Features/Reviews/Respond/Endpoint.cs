@@ -1,5 +1,6 @@
 using FastEndpoints;
 using LinqToDB.Data;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 
@@ -39,6 +40,9 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, Resp
         }
         var review = await Data.ReviewAsync(db, req.Id, ct);
         await Audit.WriteAsync(db, clock, new AuditEntry("review", review.Id, "responded", review.Status, review.Status, me.Id, "provider"), ct);
+        await ResourceEvents.ReviewAsync(db, clock, EventTypes.ReviewResponded, review.Id, review.ClientId, review.ProviderId, new Response(
+            review.Id, review.ProviderId, review.ListingId, review.Rating, review.Title, review.ReviewText, review.Status,
+            review.CreatedAt, review.ProviderResponse!, review.RespondedAt!.Value), ct);
         await transaction.CommitAsync(ct);
 
         await Send.OkAsync(new Response(

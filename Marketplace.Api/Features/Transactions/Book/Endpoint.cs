@@ -1,4 +1,5 @@
 using FastEndpoints;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Infrastructure.Email;
@@ -109,6 +110,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Mark
             await Data.CountBookingAsync(db, target.ProviderId, target.ListingId, c);
             await Audit.WriteAsync(db, clock, new AuditEntry("transaction", transaction.Id, "booked", null, "pending", me.Id, PartyRole.Client,
                 new { target.ListingId, quantity, target.PriceType }), c);
+            await ResourceEvents.TransactionAsync(db, clock, options, EventTypes.TransactionBooked, transaction.Id, c);
 
             if (priced)
             {

@@ -1,6 +1,7 @@
 using FastEndpoints;
 using LinqToDB;
 using LinqToDB.Async;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Infrastructure.Email;
@@ -55,7 +56,9 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
             {
                 await Audit.WriteAsync(db, clock, new AuditEntry("invoice", row.Id, "voided", row.Status, "void", me.Id, role,
                     new { reason = "booking cancelled" }), c);
+                await ResourceEvents.InvoiceAsync(db, clock, options, EventTypes.InvoiceVoided, row.Id, c);
             }
+            await ResourceEvents.TransactionAsync(db, clock, options, EventTypes.TransactionCancelled, req.Id, c);
 
             var refundFollows = row is not null && row.PaidCents > row.RefundedCents;
             var parties = await Bookings.PartiesAsync(db, req.Id, c);

@@ -1,4 +1,5 @@
 using FastEndpoints;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Payments;
@@ -45,6 +46,7 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
             }
             await Data.CountCompletedAsync(db, transaction.ProviderId, c);
             await Audit.WriteAsync(db, clock, new AuditEntry("transaction", req.Id, "completed", transaction.Status, "completed", me.Id, role), c);
+            await ResourceEvents.TransactionAsync(db, clock, options, EventTypes.TransactionCompleted, req.Id, c);
         }, ct);
 
         await Send.OkAsync(await TransactionViews.LoadAsync(db, req.Id, role, options.Currency, ct), ct);

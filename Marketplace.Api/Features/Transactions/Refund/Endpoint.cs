@@ -1,6 +1,7 @@
 using FastEndpoints;
 using LinqToDB;
 using LinqToDB.Async;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Infrastructure.Email;
@@ -110,6 +111,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
         }
         await Audit.WriteAsync(db, clock, new AuditEntry("transaction", req.Id, "refund_requested", transaction.Status, transaction.Status,
             me.Id, PartyRole.Client, new { amountCents = amount, reason = req.Reason }), ct);
+        await ResourceEvents.TransactionAsync(db, clock, options, EventTypes.TransactionRefundRequested, req.Id, ct);
         var parties = await Bookings.PartiesAsync(db, req.Id, ct);
         await Outbox.EnqueueAsync(db, clock, BookingMails.RefundRequested(parties, transaction, amount, req.Reason!, options), ct);
         var view = await TransactionViews.LoadAsync(db, req.Id, PartyRole.Client, options.Currency, ct);

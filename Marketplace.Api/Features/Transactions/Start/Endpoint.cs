@@ -1,4 +1,5 @@
 using FastEndpoints;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Payments;
@@ -36,6 +37,7 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
             throw ApiProblem.InvalidTransition("Only a paid booking can be started.");
         }
         await Audit.WriteAsync(db, clock, new AuditEntry("transaction", req.Id, "started", "paid", "in_progress", me.Id, role), ct);
+        await ResourceEvents.TransactionAsync(db, clock, options, EventTypes.TransactionStarted, req.Id, ct);
         await tx.CommitAsync(ct);
 
         await Send.OkAsync(await TransactionViews.LoadAsync(db, req.Id, role, options.Currency, ct), ct);

@@ -1,0 +1,270 @@
+// Event fan-out: 10,000 state changes (PATCH /listings/{id}, each writing listing.updated) fanned out
+// to 3 webhook endpoints on a loopback receiver. Reports deliveries per second, the delay from the
+// change's commit to its delivery (p50/p99), and the change's own request latency with webhooks on
+// against the same requests with webhooks off, in the same run (off, on, off again).
+// Usage: dotnet run -c Release --project benchmarks/EventFanout -- [--changes 10000] [--senders 8] [--keep]
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Marketplace.Migrations;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Npgsql;
+
+var changes = Arg("--changes", 10_000);
+var senders = Arg("--senders", 8);
+var keep = args.Contains("--keep");
+var repo = FindRepoRoot();
+var serverCs = Environment.GetEnvironmentVariable("ConnectionStrings__Marketplace") ?? "Host=127.0.0.1;Port=55432;Username=postgres;Database=postgres";
+var dbName = $"marketplace_fanout_{DateTime.UtcNow:yyyyMMddHHmmss}";
+var adminCs = new NpgsqlConnectionStringBuilder(serverCs) { Database = "postgres" }.ConnectionString;
+var cs = new NpgsqlConnectionStringBuilder(serverCs) { Database = dbName }.ConnectionString;
+Console.WriteLine($"database {dbName}: creating and migrating");
+await ExecAsync(adminCs, $"CREATE DATABASE \"{dbName}\"");
+MarketplaceMigrator.MigrateUp(cs);
+
+// the receiver: three endpoints (paths) on one Kestrel, recording when each event arrived where
+var received = new ConcurrentDictionary<(string Path, string Id), (DateTime At, DateTime OccurredAt)>();
+var duplicates = 0;
+var receiverPort = FreePort();
+var receiverBuilder = WebApplication.CreateSlimBuilder();
+receiverBuilder.WebHost.UseUrls($"http://127.0.0.1:{receiverPort}");
+receiverBuilder.Logging.ClearProviders();
+var receiver = receiverBuilder.Build();
+receiver.MapPost("/hooks/{n}", async (HttpContext http, string n) =>
+{
+    var at = DateTime.UtcNow;
+    using var body = await JsonDocument.ParseAsync(http.Request.Body);
+    var occurred = body.RootElement.GetProperty("occurredAt").GetDateTime().ToUniversalTime();
+    if (!received.TryAdd((n, http.Request.Headers["webhook-id"].ToString()), (at, occurred)))
+    {
+        Interlocked.Increment(ref duplicates);
+    }
+    return Results.NoContent();
+});
+await receiver.StartAsync();
+
+Process? api = null;
+var exit = 1;
+try
+{
+    var port = FreePort();
+    api = StartApi(repo, cs, port);
+    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = senders * 2 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/v1/marketplace/") };
+    await WaitLiveAsync(http, api);
+
+    // a provider with 200 draft listings, through the API where it matters (the session) and SQL for the rest
+    var register = await (await http.PostAsJsonAsync("auth/register", new { email = $"fanout.{Guid.NewGuid():N}@example.test", password = "a-long-enough-password" })).Content.ReadFromJsonAsync<JsonElement>();
+    var userId = register.GetProperty("user").GetProperty("id").GetInt32();
+    http.DefaultRequestHeaders.Authorization = new("Bearer", register.GetProperty("accessToken").GetString());
+    var listings = await SeedListingsAsync(cs, userId, 200);
+
+    // warm-up, then off / on / off
+    await ChangeAsync(http, listings, 1000, senders, "warm");
+    var off1 = await ChangeAsync(http, listings, changes, senders, "off1");
+
+    var endpoints = new List<int>();
+    for (var i = 1; i <= 3; i++)
+    {
+        var created = await (await http.PostAsJsonAsync("webhook-endpoints", new { url = $"http://127.0.0.1:{receiverPort}/hooks/{i}", eventTypes = new[] { "listing.updated" } }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        endpoints.Add(created.GetProperty("id").GetInt32());
+    }
+    // the fan-out starts after the endpoints exist: wait until one round has passed
+    await Task.Delay(1500);
+    var before = received.Count;
+    var startedOn = DateTime.UtcNow;
+    var on = await ChangeAsync(http, listings, changes, senders, "on");
+    var expected = before + 3 * changes;
+    var deadline = DateTime.UtcNow.AddMinutes(10);
+    while (received.Count < expected && DateTime.UtcNow < deadline)
+    {
+        await Task.Delay(100);
+    }
+    var lastAt = received.Values.Max(v => v.At);
+    var deliveriesPerSecond = (received.Count - before) / (lastAt - startedOn).TotalSeconds;
+    var delays = received.Values.Where(v => v.OccurredAt >= startedOn).Select(v => (v.At - v.OccurredAt).TotalMilliseconds).Order().ToArray();
+    Console.WriteLine($"webhooks: {received.Count - before} of {3 * changes} deliveries in {(lastAt - startedOn).TotalSeconds:0.0} s "
+        + $"= {deliveriesPerSecond:0} deliveries/s; commit->delivery p50 {Pct(delays, 50):0} ms, p99 {Pct(delays, 99):0} ms, max {delays[^1]:0} ms; duplicates {duplicates}");
+
+    foreach (var id in endpoints)
+    {
+        await http.PatchAsJsonAsync($"webhook-endpoints/{id}", new { disabled = true });
+    }
+    var off2 = await ChangeAsync(http, listings, changes, senders, "off2");
+
+    var offP50 = (off1.P50 + off2.P50) / 2;
+    var offP99 = (off1.P99 + off2.P99) / 2;
+    Console.WriteLine($"request latency with webhooks on / off (mean of both off runs): p50 {on.P50 / offP50:0.00}x, p99 {on.P99 / offP99:0.00}x, "
+        + $"throughput {on.PerSecond / ((off1.PerSecond + off2.PerSecond) / 2):0.00}x (machine: {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
+    exit = received.Count - before == 3 * changes && duplicates == 0 ? 0 : 1;
+    Console.WriteLine(exit == 0 ? "PASS: every event delivered to every endpoint exactly once" : "FAIL");
+}
+finally
+{
+    if (api is { HasExited: false })
+    {
+        api.Kill(entireProcessTree: true);
+        api.WaitForExit(10_000);
+    }
+    await receiver.StopAsync();
+    if (!keep)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await ExecAsync(adminCs, $"DROP DATABASE IF EXISTS \"{dbName}\" WITH (FORCE)");
+    }
+}
+return exit;
+
+int Arg(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+static double Pct(double[] sorted, int p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p / 100.0 * sorted.Length) - 1)];
+
+static async Task<Run> ChangeAsync(HttpClient http, int[] listings, int count, int senders, string label)
+{
+    var latencies = new double[count];
+    var next = -1;
+    var failures = 0;
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, senders).Select(async _ =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < count)
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var response = await http.PatchAsJsonAsync($"listings/{listings[i % listings.Length]}", new { title = $"Grooming {label} {i}" });
+            latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (!response.IsSuccessStatusCode)
+            {
+                Interlocked.Increment(ref failures);
+            }
+        }
+    }));
+    var elapsed = clock.Elapsed.TotalSeconds;
+    Array.Sort(latencies);
+    var run = new Run(count / elapsed, Pct(latencies, 50), Pct(latencies, 99));
+    Console.WriteLine($"{label}: {count} changes in {elapsed:0.0} s = {run.PerSecond:0}/s, p50 {run.P50:0.0} ms, p99 {run.P99:0.0} ms, failures {failures}");
+    return run;
+}
+
+static async Task<int[]> SeedListingsAsync(string cs, int userId, int count)
+{
+    await using var db = new NpgsqlConnection(cs);
+    await db.OpenAsync();
+    await using (var provider = new NpgsqlCommand("""
+        INSERT INTO marketplace.providers (user_id, provider_type, business_name, city, state, country, payment_mode, time_zone, status, activated_at, created_at, updated_at)
+        VALUES ($1, 'service_provider', 'Fan-out grooming', 'Austin', 'TX', 'US', 'manual', 'America/Chicago', 'active', now(), now(), now())
+        """, db))
+    {
+        provider.Parameters.Add(new NpgsqlParameter<int> { TypedValue = userId });
+        await provider.ExecuteNonQueryAsync();
+    }
+    await using var insert = new NpgsqlCommand("""
+        INSERT INTO marketplace.service_listings (provider_id, slug, title, description, category, price_type, price_cents, status, created_at, updated_at)
+        SELECT p.id, 'fanout-' || g, 'Grooming ' || g, 'Benchmark listing', 'grooming', 'fixed', 5000, 'draft', now(), now()
+          FROM marketplace.providers p, generate_series(1, $2) g WHERE p.user_id = $1
+        RETURNING id
+        """, db);
+    insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = userId });
+    insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = count });
+    var ids = new List<int>();
+    await using var reader = await insert.ExecuteReaderAsync();
+    while (await reader.ReadAsync())
+    {
+        ids.Add(reader.GetInt32(0));
+    }
+    return [.. ids];
+}
+
+static Process StartApi(string repo, string cs, int port)
+{
+    Console.WriteLine("building the API (Release)");
+    using (var build = Process.Start(new ProcessStartInfo("dotnet", "build Marketplace.Api -c Release -v q -nologo") { WorkingDirectory = repo })!)
+    {
+        build.WaitForExit();
+        if (build.ExitCode != 0)
+        {
+            throw new InvalidOperationException("the API does not build");
+        }
+    }
+    var start = new ProcessStartInfo("dotnet", $"run -c Release --no-build --project Marketplace.Api --urls http://127.0.0.1:{port}")
+    {
+        WorkingDirectory = repo,
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+    };
+    start.Environment["ConnectionStrings__Marketplace"] = cs + ";Maximum Pool Size=64;Max Auto Prepare=64;Auto Prepare Min Usages=2";
+    start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+    start.Environment["Marketplace__Auth__SigningKey"] = "benchmark-signing-key-of-at-least-32-bytes!";
+    start.Environment["Marketplace__RateLimiting__Enabled"] = "false";
+    start.Environment["Marketplace__Webhooks__AllowHttp"] = "true";
+    start.Environment["Marketplace__Webhooks__AllowPrivateTargets"] = "true";
+    start.Environment["Marketplace__DataDirectory"] = Path.Combine(Path.GetTempPath(), $"marketplace-fanout-{Environment.ProcessId}");
+    start.Environment["Logging__LogLevel__Default"] = "Warning";
+    start.Environment["Logging__LogLevel__Marketplace.Requests"] = "Warning";
+    var process = Process.Start(start)!;
+    process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line && line.Contains("fail", StringComparison.OrdinalIgnoreCase)) Console.WriteLine("api: " + line); };
+    process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) Console.WriteLine("api: " + line); };
+    process.BeginOutputReadLine();
+    process.BeginErrorReadLine();
+    return process;
+}
+
+static async Task WaitLiveAsync(HttpClient http, Process api)
+{
+    var started = Stopwatch.StartNew();
+    while (started.Elapsed < TimeSpan.FromSeconds(90))
+    {
+        if (api.HasExited)
+        {
+            throw new InvalidOperationException($"the API exited with {api.ExitCode}");
+        }
+        try
+        {
+            if ((await http.GetAsync("/health/live")).IsSuccessStatusCode)
+            {
+                return;
+            }
+        }
+        catch (HttpRequestException)
+        {
+        }
+        await Task.Delay(250);
+    }
+    throw new TimeoutException("the API did not answer /health/live");
+}
+
+static async Task ExecAsync(string cs, string sql)
+{
+    await using var db = new NpgsqlConnection(cs);
+    await db.OpenAsync();
+    await using var command = new NpgsqlCommand(sql, db);
+    await command.ExecuteNonQueryAsync();
+}
+
+static int FreePort()
+{
+    using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+    listener.Start();
+    return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+static string FindRepoRoot()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Marketplace.sln")))
+    {
+        dir = dir.Parent;
+    }
+    return dir?.FullName ?? throw new InvalidOperationException("run from inside the repository");
+}
+
+internal sealed record Run(double PerSecond, double P50, double P99);
