@@ -76,6 +76,9 @@ public sealed class AppFixture : IAsyncLifetime
             }
         });
 
+    /// <summary>Where disputes and failed refunds are reported in the tests.</summary>
+    public const string OperatorsEmail = "operators@marketplace.test";
+
     /// <summary>The settings every host of the run starts with.</summary>
     public static IReadOnlyDictionary<string, string?> BaseSettings(string connectionString, int smtpPort, string dataDirectory, string stripeApiBase) =>
         new Dictionary<string, string?>
@@ -95,6 +98,7 @@ public sealed class AppFixture : IAsyncLifetime
             ["Marketplace:Stripe:WebhookSecret"] = Infrastructure.Stripe.FakeStripe.WebhookSecret,
             ["Marketplace:Stripe:ConnectWebhookSecret"] = Infrastructure.Stripe.FakeStripe.ConnectWebhookSecret,
             ["Marketplace:Stripe:ApiBase"] = stripeApiBase,
+            ["Marketplace:Operators:Email"] = OperatorsEmail,
         };
 
     private sealed class Shared

@@ -24,7 +24,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
         {
             s.Summary = "Stripe webhook";
             s.Description = "Receives Stripe's events for the platform and the Connect endpoint. The Stripe-Signature header is verified "
-                + "against both signing secrets (5-minute tolerance); a bad one is 400 invalid_signature and changes nothing. Each event "
+                + "against every configured signing secret of both endpoints, old and new while one is rolled (5-minute tolerance); a bad one is 400 invalid_signature and changes nothing. Each event "
                 + "is recorded by id and applied in the same database transaction; a repeated event is answered 200 (duplicate) and "
                 + "changes nothing; unknown types are recorded and answered 200. A signed event that cannot be stored as it is (not UTF-8, "
                 + "a NUL, created out of range, an id longer than 255) is 400 invalid_payload. 502 when Stripe could not be asked for the "
@@ -35,11 +35,11 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
 
     public override async Task HandleAsync(CancellationToken ct)
     {
-        string[] secrets = [.. new[] { options.Stripe.WebhookSecret, options.Stripe.ConnectWebhookSecret }.OfType<string>().Where(s => s.Length > 0)];
-        if (secrets.Length == 0)
+        var secrets = options.Stripe.SigningSecrets();
+        if (secrets.Count == 0)
         {
             throw new ApiProblem(StatusCodes.Status503ServiceUnavailable, "stripe_not_configured", "Webhooks unavailable",
-                "No webhook signing secret is configured (Marketplace:Stripe:WebhookSecret / ConnectWebhookSecret).");
+                "No webhook signing secret is configured (Marketplace:Stripe:WebhookSecret(s) / ConnectWebhookSecret(s)).");
         }
 
         var body = await ReadBodyAsync(ct);
@@ -100,7 +100,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
             return;
         }
 
-        if (applied.Outcome is Outcomes.AmountMismatch or Outcomes.CurrencyMismatch or Outcomes.DuplicatePayment or Outcomes.PaidAfterCancel or Outcomes.Dispute)
+        if (applied.Outcome is Outcomes.AmountMismatch or Outcomes.CurrencyMismatch or Outcomes.DuplicatePayment or Outcomes.PaidAfterCancel or Outcomes.Dispute or Outcomes.RefundFailed)
         {
             logger.LogWarning("Stripe event {EventId} ({Type}) flagged {Outcome} on invoice {InvoiceId}", evt.Id, evt.Type, applied.Outcome, applied.InvoiceId);
         }

@@ -30,6 +30,7 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
         "checkout.session.expired" => SessionExpiredAsync(evt, ct),
         "payment_intent.payment_failed" => PaymentIntentFailedAsync(evt, ct),
         "charge.refunded" => ChargeRefundedAsync(evt, ct),
+        "charge.refund.updated" => RefundUpdatedAsync(evt, ct),
         "charge.dispute.created" or "charge.dispute.updated" or "charge.dispute.closed" => DisputeAsync(evt, ct),
         "account.updated" => AccountUpdatedAsync(evt, ct),
         _ => Task.FromResult(new Applied(Outcomes.Ignored, $"{evt.Type} is not handled")),
@@ -37,13 +38,14 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
 
     /// <summary>Event types this endpoint acts on; any other is recorded as ignored.</summary>
     public static bool IsHandled(string type) => type is "checkout.session.completed" or "checkout.session.async_payment_succeeded"
-        or "checkout.session.async_payment_failed" or "checkout.session.expired" or "payment_intent.payment_failed" or "charge.refunded"
+        or "checkout.session.async_payment_failed" or "checkout.session.expired" or "payment_intent.payment_failed" or "charge.refunded" or "charge.refund.updated"
         or "charge.dispute.created" or "charge.dispute.updated" or "charge.dispute.closed" or "account.updated";
 
     /// <summary>The charge whose payment and refund events must be applied one at a time (see Data.TryRecordAsync).</summary>
     public static string? ChargeLock(StripeEvent evt, ChargeDetails? charge) => evt.Type switch
     {
         "charge.refunded" => evt.ObjectId,
+        "charge.refund.updated" => StripeEvent.Ref(evt.Object, "charge"),
         "checkout.session.completed" or "checkout.session.async_payment_succeeded" => charge?.ChargeId,
         _ => null,
     };
@@ -174,6 +176,29 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
         await Ledger.ApplyRefundAsync(db, clock, options, BookingRef.Charge(evt.ObjectId, paymentIntentId), refunded, null, null, "system", ct,
             alsoWrite: (outcome, b) => Data.FinishStatement(evt.Id, applied = Map(outcome, b), now));
         return applied! with { Recorded = true };
+    }
+
+    /// <summary>
+    /// A refund Stripe reports <c>failed</c> or <c>canceled</c> is reverted once (Payments/RefundFailures);
+    /// any other update of a refund (pending, succeeded, metadata) changes nothing here: charge.refunded carries the amounts.
+    /// </summary>
+    private async Task<Applied> RefundUpdatedAsync(StripeEvent evt, CancellationToken ct)
+    {
+        var refund = evt.Object;
+        var status = StripeEvent.Str(refund, "status");
+        if (status is null || !RefundFailures.FailedStatuses.Contains(status))
+        {
+            return new Applied(Outcomes.NoChange, $"refund status {status}");
+        }
+        var (outcome, b) = await RefundFailures.RevertAsync(db, clock, options,
+            new FailedRefund(evt.ObjectId!, StripeEvent.Ref(refund, "charge"), StripeEvent.Ref(refund, "payment_intent"),
+                StripeEvent.Long(refund, "amount") ?? 0, status, StripeEvent.Str(refund, "failure_reason"), evt.Id), ct);
+        return outcome switch
+        {
+            RefundFailureOutcome.Reverted => new Applied(Outcomes.RefundFailed, $"refund {evt.ObjectId} {status}", b?.InvoiceId, b?.TransactionId, b?.ProviderId),
+            RefundFailureOutcome.AlreadyReverted => new Applied(Outcomes.NoChange, $"refund {evt.ObjectId} was reverted before", b?.InvoiceId, b?.TransactionId, b?.ProviderId),
+            _ => new Applied(Outcomes.Unmatched, "no recorded payment for the refunded charge"),
+        };
     }
 
     /// <summary>

@@ -119,4 +119,5 @@ internal static class Outcomes
     public const string AwaitingPayment = "awaiting_payment";
     public const string PaymentFailed = "payment_failed";
     public const string Dispute = "dispute";
+    public const string RefundFailed = "refund_failed";
 }
