@@ -60,4 +60,8 @@ public sealed class InvoiceRow
     [Column("refund_failed_at", DataType = DataType.DateTimeOffset)] public DateTime? RefundFailedAt { get; set; }
     [Column("refund_failure")] public string? RefundFailure { get; set; }
     [Column("refund_attempt")] public int RefundAttempt { get; set; }
+
+    [Column("dispute_amount_cents")] public long? DisputeAmountCents { get; set; }
+    [Column("dispute_withdrawn_cents")] public long DisputeWithdrawnCents { get; set; }
+    [Column("dispute_lost_cents")] public long DisputeLostCents { get; set; }
 }

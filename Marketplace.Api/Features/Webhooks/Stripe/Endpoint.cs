@@ -3,6 +3,7 @@ using FastEndpoints;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Infrastructure.Stripe;
+using Marketplace.Api.Payments;
 using Stripe;
 
 namespace Marketplace.Api.Features.Webhooks.Stripe;
@@ -100,6 +101,11 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
             return;
         }
 
+        if (applied.ReversalDisputeId is { } disputeId)
+        {
+            // the Stripe call after the commit, never inside it; a failure leaves the intent pending for the next sweep
+            await TransferReversals.PerformPendingAsync(db, stripe, clock, logger, disputeId, ct);
+        }
         if (applied.Outcome is Outcomes.AmountMismatch or Outcomes.CurrencyMismatch or Outcomes.DuplicatePayment or Outcomes.PaidAfterCancel or Outcomes.Dispute or Outcomes.RefundFailed)
         {
             logger.LogWarning("Stripe event {EventId} ({Type}) flagged {Outcome} on invoice {InvoiceId}", evt.Id, evt.Type, applied.Outcome, applied.InvoiceId);

@@ -19,8 +19,6 @@ internal sealed record ChargeDetails(string? ChargeId, long StripeFeesCents);
 /// </summary>
 internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions options)
 {
-    private static readonly string[] ClosedDisputeStatuses = ["won", "lost", "warning_closed", "prevented"];
-
     public Task<Applied> ApplyAsync(StripeEvent evt, ChargeDetails? charge, CancellationToken ct) => evt.ObjectId is null
         ? Task.FromResult(new Applied(Outcomes.Unmatched, "data.object has no id"))
         : evt.Type switch
@@ -31,7 +29,8 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
         "payment_intent.payment_failed" => PaymentIntentFailedAsync(evt, ct),
         "charge.refunded" => ChargeRefundedAsync(evt, ct),
         "charge.refund.updated" => RefundUpdatedAsync(evt, ct),
-        "charge.dispute.created" or "charge.dispute.updated" or "charge.dispute.closed" => DisputeAsync(evt, ct),
+        "charge.dispute.created" or "charge.dispute.updated" or "charge.dispute.closed"
+            or "charge.dispute.funds_withdrawn" or "charge.dispute.funds_reinstated" => DisputeAsync(evt, ct),
         "account.updated" => AccountUpdatedAsync(evt, ct),
         _ => Task.FromResult(new Applied(Outcomes.Ignored, $"{evt.Type} is not handled")),
     };
@@ -39,7 +38,8 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
     /// <summary>Event types this endpoint acts on; any other is recorded as ignored.</summary>
     public static bool IsHandled(string type) => type is "checkout.session.completed" or "checkout.session.async_payment_succeeded"
         or "checkout.session.async_payment_failed" or "checkout.session.expired" or "payment_intent.payment_failed" or "charge.refunded" or "charge.refund.updated"
-        or "charge.dispute.created" or "charge.dispute.updated" or "charge.dispute.closed" or "account.updated";
+        or "charge.dispute.created" or "charge.dispute.updated" or "charge.dispute.closed"
+        or "charge.dispute.funds_withdrawn" or "charge.dispute.funds_reinstated" or "account.updated";
 
     /// <summary>The charge whose payment and refund events must be applied one at a time (see Data.TryRecordAsync).</summary>
     public static string? ChargeLock(StripeEvent evt, ChargeDetails? charge) => evt.Type switch
@@ -202,36 +202,21 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
     }
 
     /// <summary>
-    /// A dispute flags the invoice (dispute_status, audit row, mail to the provider) and changes no
-    /// workflow status: the money is held by Stripe until the dispute closes, and a lost dispute is
-    /// settled by an operator (the platform's balance was debited; reversing the transfer is theirs to decide).
+    /// Disputes (Payments/Disputes): created puts the booking on hold, closed releases it, lost records
+    /// the loss and the intent to reverse the provider's transfer, which the endpoint performs after commit.
     /// </summary>
     private async Task<Applied> DisputeAsync(StripeEvent evt, CancellationToken ct)
     {
         var dispute = evt.Object;
-        var status = StripeEvent.Str(dispute, "status");
-        var invoice = await Data.InvoiceByChargeAsync(db, StripeEvent.Ref(dispute, "charge"), StripeEvent.Ref(dispute, "payment_intent"), ct);
-        if (invoice is null)
-        {
-            return new Applied(Outcomes.Unmatched, "no recorded payment for the disputed charge");
-        }
-        var closing = status is not null && ClosedDisputeStatuses.Contains(status);
-        var now = clock.GetUtcNow().UtcDateTime;
-        var moved = await db.Invoices
-            .Where(i => i.Id == invoice.Id && (closing || i.DisputeStatus == null || !ClosedDisputeStatuses.Contains(i.DisputeStatus)))
-            .Set(i => i.DisputeStatus, status)
-            .Set(i => i.StripeDisputeId, evt.ObjectId)
-            .Set(i => i.DisputedAt, i => i.DisputedAt ?? now)
-            .UpdateAsync(ct);
-        var action = evt.Type == "charge.dispute.closed" ? "dispute_closed" : evt.Type == "charge.dispute.created" ? "dispute_opened" : "dispute_updated";
-        await Audit.WriteAsync(db, clock, new AuditEntry("invoice", invoice.Id, action, invoice.Status, invoice.Status, null, "system",
-            new { disputeId = evt.ObjectId, status, amount = StripeEvent.Long(dispute, "amount"), reason = StripeEvent.Str(dispute, "reason"), applied = moved == 1, eventId = evt.Id }), ct);
-        if (evt.Type == "charge.dispute.created")
-        {
-            var parties = await Bookings.PartiesAsync(db, invoice.TransactionId, ct);
-            await Outbox.EnqueueAsync(db, clock, BookingMails.DisputeOpened(parties, invoice.InvoiceNumber, invoice.TransactionId, status ?? "needs_response", options), ct);
-        }
-        return new Applied(Outcomes.Dispute, moved == 1 ? status : $"{status} ignored: the dispute is closed already", invoice.Id, invoice.TransactionId);
+        var result = await Disputes.ApplyAsync(db, clock, options, new DisputeReport(evt.Type, evt.Id, evt.ObjectId!, StripeEvent.Str(dispute, "status"),
+            StripeEvent.Ref(dispute, "charge"), StripeEvent.Ref(dispute, "payment_intent"), StripeEvent.Long(dispute, "amount") ?? 0,
+            StripeEvent.Str(dispute, "reason")), ct);
+        return !result.Matched
+            ? new Applied(Outcomes.Unmatched, result.Detail)
+            : new Applied(Outcomes.Dispute, result.Detail, result.Booking?.InvoiceId, result.Booking?.TransactionId, result.Booking?.ProviderId)
+            {
+                ReversalDisputeId = result.ReversalRecorded ? evt.ObjectId : null,
+            };
     }
 
     /// <summary>

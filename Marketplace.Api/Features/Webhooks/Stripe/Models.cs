@@ -101,6 +101,9 @@ internal sealed record StripeEvent(
 internal sealed record Applied(string Outcome, string? Detail = null, int? InvoiceId = null, long? TransactionId = null, int? ProviderId = null)
 {
     public bool Recorded { get; init; }
+
+    /// <summary>A lost dispute whose transfer reversal was recorded: performed after the commit (Payments/TransferReversals).</summary>
+    public string? ReversalDisputeId { get; init; }
 }
 
 /// <summary>The outcomes of stripe_events.outcome.</summary>
