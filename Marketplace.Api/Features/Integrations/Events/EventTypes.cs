@@ -48,6 +48,7 @@ public static class EventTypes
     public const string PayoutCreated = "payout.created";
     public const string PayoutPaid = "payout.paid";
     public const string PayoutFailed = "payout.failed";
+    public const string PayoutUpdated = "payout.updated";
 
     /// <summary>Every type above (and those later capabilities add), for validation and the OpenAPI enum.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes)

@@ -32,6 +32,8 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
         "charge.dispute.created" or "charge.dispute.updated" or "charge.dispute.closed"
             or "charge.dispute.funds_withdrawn" or "charge.dispute.funds_reinstated" => DisputeAsync(evt, ct),
         "account.updated" => AccountUpdatedAsync(evt, ct),
+        "payout.created" or "payout.updated" or "payout.paid" or "payout.failed" or "payout.canceled" => PayoutAsync(evt, ct),
+        "transfer.reversed" => TransferReversedAsync(evt, ct),
         _ => Task.FromResult(new Applied(Outcomes.Ignored, $"{evt.Type} is not handled")),
     };
 
@@ -39,7 +41,8 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
     public static bool IsHandled(string type) => type is "checkout.session.completed" or "checkout.session.async_payment_succeeded"
         or "checkout.session.async_payment_failed" or "checkout.session.expired" or "payment_intent.payment_failed" or "charge.refunded" or "charge.refund.updated"
         or "charge.dispute.created" or "charge.dispute.updated" or "charge.dispute.closed"
-        or "charge.dispute.funds_withdrawn" or "charge.dispute.funds_reinstated" or "account.updated";
+        or "charge.dispute.funds_withdrawn" or "charge.dispute.funds_reinstated" or "account.updated"
+        or "payout.created" or "payout.updated" or "payout.paid" or "payout.failed" or "payout.canceled" or "transfer.reversed";
 
     /// <summary>The charge whose payment and refund events must be applied one at a time (see Data.TryRecordAsync).</summary>
     public static string? ChargeLock(StripeEvent evt, ChargeDetails? charge) => evt.Type switch
@@ -217,6 +220,41 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
             {
                 ReversalDisputeId = result.ReversalRecorded ? evt.ObjectId : null,
             };
+    }
+
+    /// <summary>A payout of a connected account (the event's <c>account</c>): stored per provider (Payments/Payouts).</summary>
+    private async Task<Applied> PayoutAsync(StripeEvent evt, CancellationToken ct)
+    {
+        var payout = evt.Object;
+        if (evt.Account is not { } account)
+        {
+            return new Applied(Outcomes.Ignored, "a payout of the platform's own balance");
+        }
+        var arrival = StripeEvent.Long(payout, "arrival_date") is { } a and > 0 and < 253_402_300_799 ? DateTimeOffset.FromUnixTimeSeconds(a).UtcDateTime : (DateTime?)null;
+        var created = StripeEvent.Long(payout, "created") is { } c and > 0 and < 253_402_300_799 ? DateTimeOffset.FromUnixTimeSeconds(c).UtcDateTime : evt.Created;
+        var (providerId, changed) = await Payouts.ApplyAsync(db, clock, new PayoutReport(evt.Type, evt.Id, account, evt.ObjectId!,
+            StripeEvent.Long(payout, "amount") ?? 0, StripeEvent.Str(payout, "currency") ?? options.Currency, StripeEvent.Str(payout, "status") ?? "",
+            arrival, StripeEvent.Str(payout, "failure_code"), StripeEvent.Str(payout, "failure_message"), created), ct);
+        return providerId is null
+            ? new Applied(Outcomes.Unmatched, "no provider has this account, or the status is unknown")
+            : new Applied(changed ? Outcomes.Applied : Outcomes.Stale, changed ? StripeEvent.Str(payout, "status") : "a later status was recorded", ProviderId: providerId);
+    }
+
+    /// <summary>
+    /// A transfer to a connected account was reversed (by a refund with reverse_transfer, or by a lost
+    /// dispute's reversal): audited on the provider whose account received it, for the operators' trail.
+    /// </summary>
+    private async Task<Applied> TransferReversedAsync(StripeEvent evt, CancellationToken ct)
+    {
+        var transfer = evt.Object;
+        if (StripeEvent.Ref(transfer, "destination") is not { } account || await Data.ProviderByAccountAsync(db, account, ct) is not { } provider)
+        {
+            return new Applied(Outcomes.Unmatched, "no provider has the transfer's destination");
+        }
+        await Audit.WriteAsync(db, clock, new AuditEntry("provider", provider.Id, "transfer_reversed", null, null, null, "system",
+            new { transferId = evt.ObjectId, amount = StripeEvent.Long(transfer, "amount"), amountReversed = StripeEvent.Long(transfer, "amount_reversed"),
+                  chargeId = StripeEvent.Ref(transfer, "source_transaction"), eventId = evt.Id }), ct);
+        return new Applied(Outcomes.Applied, null, ProviderId: provider.Id);
     }
 
     /// <summary>
