@@ -59,58 +59,9 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
             throw ApiProblem.BadRequest("invalid_payload", "The body is not a Stripe event the API can store.");
         }
 
-        // Stripe is asked before the database transaction opens, never inside it (and not for an event seen before)
-        ChargeDetails? charge = null;
-        if (Events.PaymentIntentToFetch(evt) is { } paymentIntentId)
-        {
-            if (await Data.SeenAsync(db, evt.Id, ct))
-            {
-                await Send.OkAsync(new Response(true, true, Outcomes.NoChange), ct);
-                return;
-            }
-            charge = await FetchChargeAsync(paymentIntentId, ct);
-        }
-
-        var now = clock.GetUtcNow().UtcDateTime;
-        var payload = System.Text.Encoding.UTF8.GetString(body);
-        if (!Events.IsHandled(evt.Type))
-        {
-            // nothing to apply: recording the event (outcome ignored) is the whole of the work, one statement
-            var recorded = await Data.TryRecordAsync(db, evt, payload, now, null, Outcomes.Ignored, ct);
-            await Send.OkAsync(new Response(true, !recorded, recorded ? Outcomes.Ignored : Outcomes.NoChange), ct);
-            return;
-        }
-
-        // retried as a whole on a deadlock or serialization failure (LockOrder); null: a duplicate delivery
-        var applied = await db.InTransactionAsync(async c =>
-        {
-            if (!await Data.TryRecordAsync(db, evt, payload, now, Events.ChargeLock(evt, charge), null, c))
-            {
-                return null;
-            }
-            var result = await new Events(db, clock, options).ApplyAsync(evt, charge, c);
-            if (!result.Recorded)
-            {
-                await Data.FinishAsync(db, evt.Id, result, now, c);
-            }
-            return result;
-        }, ct);
-        if (applied is null)
-        {
-            await Send.OkAsync(new Response(true, true, Outcomes.NoChange), ct);
-            return;
-        }
-
-        if (applied.ReversalDisputeId is { } disputeId)
-        {
-            // the Stripe call after the commit, never inside it; a failure leaves the intent pending for the next sweep
-            await TransferReversals.PerformPendingAsync(db, stripe, clock, logger, disputeId, ct);
-        }
-        if (applied.Outcome is Outcomes.AmountMismatch or Outcomes.CurrencyMismatch or Outcomes.DuplicatePayment or Outcomes.PaidAfterCancel or Outcomes.Dispute or Outcomes.RefundFailed)
-        {
-            logger.LogWarning("Stripe event {EventId} ({Type}) flagged {Outcome} on invoice {InvoiceId}", evt.Id, evt.Type, applied.Outcome, applied.InvoiceId);
-        }
-        await Send.OkAsync(new Response(true, false, applied.Outcome), ct);
+        // the very same processing as the reconciliation's (Reconciliation.cs): whichever comes first applies the event, once
+        var result = await new Processing(db, stripe, options, clock, logger).ProcessAsync(evt, System.Text.Encoding.UTF8.GetString(body), ct);
+        await Send.OkAsync(new Response(true, result.Duplicate, result.Outcome), ct);
     }
 
     private async Task<byte[]> ReadBodyAsync(CancellationToken ct)
@@ -143,13 +94,5 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
         {
             return null;
         }
-    }
-
-    /// <summary>The charge of the payment intent, with its balance transaction: the Stripe fee is that transaction's fee.</summary>
-    private async Task<ChargeDetails> FetchChargeAsync(string paymentIntentId, CancellationToken ct)
-    {
-        var intent = await new PaymentIntentService(await stripe.ClientAsync(db)).GetAsync(paymentIntentId,
-            new PaymentIntentGetOptions { Expand = ["latest_charge.balance_transaction"] }, null, ct);
-        return new ChargeDetails(intent.LatestCharge?.Id ?? intent.LatestChargeId, intent.LatestCharge?.BalanceTransaction?.Fee ?? 0);
     }
 }
