@@ -1,4 +1,4 @@
-using Marketplace.Api.Features.Webhooks.Stripe;
+using Marketplace.Api.Payments.StripeEvents;
 using Marketplace.Api.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(ReconcileCommand.HostArgs(args));

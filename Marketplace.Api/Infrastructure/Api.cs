@@ -16,7 +16,7 @@ internal static class Api
         builder.Services.AddMarketplaceErrors();
         builder.AddMarketplaceRequestLimits();
         builder.Services.AddMarketplaceStripe();
-        Features.Webhooks.Stripe.ReconciliationRegistration.AddStripeReconciliation(builder.Services);
+        Payments.StripeEvents.ReconciliationRegistration.AddStripeReconciliation(builder.Services);
         builder.Services.AddMarketplaceEmail();
         builder.Services.AddMarketplaceRateLimiting();
         builder.Services.AddMarketplaceIdempotency();

@@ -3,8 +3,7 @@ using FastEndpoints;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Infrastructure.Stripe;
-using Marketplace.Api.Payments;
-using Stripe;
+using Marketplace.Api.Payments.StripeEvents;
 
 namespace Marketplace.Api.Features.Webhooks.Stripe;
 
@@ -59,7 +58,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
             throw ApiProblem.BadRequest("invalid_payload", "The body is not a Stripe event the API can store.");
         }
 
-        // the very same processing as the reconciliation's (Reconciliation.cs): whichever comes first applies the event, once
+        // the very same processing as the reconciliation's (Payments/StripeEvents/Reconciliation.cs): whichever comes first applies the event, once
         var result = await new Processing(db, stripe, options, clock, logger).ProcessAsync(evt, System.Text.Encoding.UTF8.GetString(body), ct);
         await Send.OkAsync(new Response(true, result.Duplicate, result.Outcome), ct);
     }

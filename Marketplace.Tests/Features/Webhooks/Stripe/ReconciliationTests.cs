@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using LinqToDB;
 using LinqToDB.Async;
 using LinqToDB.Data;
-using Marketplace.Api.Features.Webhooks.Stripe;
+using Marketplace.Api.Payments.StripeEvents;
 using Marketplace.Tests.Infrastructure;
 using Marketplace.Tests.Infrastructure.Stripe;
 using Microsoft.AspNetCore.Mvc.Testing;

@@ -6,7 +6,7 @@ using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Infrastructure.Email;
 using Marketplace.Api.Payments;
 
-namespace Marketplace.Api.Features.Webhooks.Stripe;
+namespace Marketplace.Api.Payments.StripeEvents;
 
 /// <summary>The charge behind a paid Checkout Session, fetched from Stripe before the database transaction.</summary>
 internal sealed record ChargeDetails(string? ChargeId, long StripeFeesCents);
@@ -274,14 +274,14 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
         {
             return new Applied(Outcomes.Stale, "a newer account.updated was applied", ProviderId: provider.Id);
         }
-        var state = new Providers.ConnectAccountState(
+        var state = new Features.Providers.ConnectAccountState(
             ChargesEnabled: StripeEvent.Bool(account, "charges_enabled") ?? false,
             PayoutsEnabled: StripeEvent.Bool(account, "payouts_enabled") ?? false,
             DetailsSubmitted: StripeEvent.Bool(account, "details_submitted") ?? false);
         await Audit.WriteAsync(db, clock, new AuditEntry("provider", provider.Id, "stripe_account_updated", provider.Status, provider.Status, null, "system",
             new { state.ChargesEnabled, state.PayoutsEnabled, state.DetailsSubmitted, eventId = evt.Id }), ct);
         // the same rule as GET /providers/me/stripe-connect: flags follow the account, pending -> active once it can charge and pay out
-        var activate = await Providers.ProviderActivation.ApplyAsync(db, clock, accountId, state, null, "system", ct);
+        var activate = await Features.Providers.ProviderActivation.ApplyAsync(db, clock, accountId, state, null, "system", ct);
         return new Applied(Outcomes.Applied, activate ? "provider activated" : null, ProviderId: provider.Id);
     }
 

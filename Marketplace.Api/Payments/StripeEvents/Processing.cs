@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure.Stripe;
 using Marketplace.Api.Payments;
 using Stripe;
 
-namespace Marketplace.Api.Features.Webhooks.Stripe;
+namespace Marketplace.Api.Payments.StripeEvents;
 
 /// <summary>What processing an event did: whether it had been recorded before, and its outcome.</summary>
 internal sealed record Processed(bool Duplicate, string Outcome);

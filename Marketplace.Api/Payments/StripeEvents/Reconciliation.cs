@@ -7,7 +7,7 @@ using Marketplace.Api.Infrastructure.Stripe;
 using Marketplace.Api.Payments;
 using Stripe;
 
-namespace Marketplace.Api.Features.Webhooks.Stripe;
+namespace Marketplace.Api.Payments.StripeEvents;
 
 /// <summary>What one reconciliation run did.</summary>
 /// <param name="Ran">false when another instance holds the run (nothing was listed)</param>

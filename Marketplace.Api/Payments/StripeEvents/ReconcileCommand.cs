@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Marketplace.Api.Features.Webhooks.Stripe;
+namespace Marketplace.Api.Payments.StripeEvents;
 
 /// <summary>
 /// The operators' command <c>Marketplace.Api stripe reconcile [--since &lt;ISO time&gt;]</c>: the API
