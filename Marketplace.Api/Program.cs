@@ -1,8 +1,9 @@
 using Marketplace.Api.Infrastructure;
+using Marketplace.Api.Payments.StripeEvents;
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = WebApplication.CreateBuilder(ReconcileCommand.HostArgs(args));
 
     builder.AddMarketplaceOptions()
         .AddMarketplaceTelemetry()
@@ -11,6 +12,12 @@ try
         .AddMarketplaceApi();
 
     var app = builder.Build();
+
+    if (ReconcileCommand.Matches(args))
+    {
+        // the operators' command mode: one reconciliation, then exit (README: reconciliation)
+        return await ReconcileCommand.RunAsync(app.Services, args, Console.Out, Console.Error);
+    }
 
     app.WarnAboutUnknownSettings()
         .UseMarketplace();

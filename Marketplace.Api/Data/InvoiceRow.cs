@@ -55,4 +55,13 @@ public sealed class InvoiceRow
     [Column("stripe_dispute_id")] public string? StripeDisputeId { get; set; }
     [Column("dispute_status")] public string? DisputeStatus { get; set; }
     [Column("disputed_at", DataType = DataType.DateTimeOffset)] public DateTime? DisputedAt { get; set; }
+
+    // A refund Stripe reported failed (Payments/RefundFailures.cs); refund_attempt keys the next refund.
+    [Column("refund_failed_at", DataType = DataType.DateTimeOffset)] public DateTime? RefundFailedAt { get; set; }
+    [Column("refund_failure")] public string? RefundFailure { get; set; }
+    [Column("refund_attempt")] public int RefundAttempt { get; set; }
+
+    [Column("dispute_amount_cents")] public long? DisputeAmountCents { get; set; }
+    [Column("dispute_withdrawn_cents")] public long DisputeWithdrawnCents { get; set; }
+    [Column("dispute_lost_cents")] public long DisputeLostCents { get; set; }
 }

@@ -55,4 +55,7 @@ public sealed class ProviderRow
     [Column("created_at", DataType = DataType.DateTimeOffset)] public DateTime CreatedAt { get; set; }
     [Column("updated_at", DataType = DataType.DateTimeOffset)] public DateTime UpdatedAt { get; set; }
     [Column("deleted_at", DataType = DataType.DateTimeOffset)] public DateTime? DeletedAt { get; set; }
+
+    /// <summary>Sum of the provider's lost disputes (invoices.dispute_lost_cents), taken back from its transfers.</summary>
+    [Column("disputes_lost_cents")] public long DisputesLostCents { get; set; }
 }

@@ -46,4 +46,8 @@ public sealed class TransactionRow
 
     // The part of platform_fee_cents given back by refunds (refund_application_fee).
     [Column("platform_fee_refunded_cents")] public long PlatformFeeRefundedCents { get; set; }
+
+    // A payment dispute holds the booking (Payments/Disputes.cs): no start or complete meanwhile.
+    [Column("on_hold_at", DataType = DataType.DateTimeOffset)] public DateTime? OnHoldAt { get; set; }
+    [Column("on_hold_reason")] public string? OnHoldReason { get; set; }
 }

@@ -16,6 +16,7 @@ internal static class Api
         builder.Services.AddMarketplaceErrors();
         builder.AddMarketplaceRequestLimits();
         builder.Services.AddMarketplaceStripe();
+        Payments.StripeEvents.ReconciliationRegistration.AddStripeReconciliation(builder.Services);
         builder.Services.AddMarketplaceEmail();
         builder.Services.AddMarketplaceRateLimiting();
         builder.Services.AddMarketplaceIdempotency();

@@ -21,7 +21,7 @@ namespace Marketplace.Api.Infrastructure;
 /// answers 409.
 /// <para>Before all of these come the locks that are not rows of the order: an Idempotency-Key's
 /// session lock (<see cref="Idempotency"/>) and, on the Stripe webhook, the event's row and its
-/// charge's advisory lock (Features/Webhooks/Stripe/Data.cs).</para>
+/// charge's advisory lock (Payments/StripeEvents/Data.cs).</para>
 /// <para>What is left (a serialization failure, a deadlock with a statement outside this order) is
 /// retried by <see cref="DbTransactions.InTransactionAsync{T}"/>, which every multi-row write runs in.</para>
 /// </summary>

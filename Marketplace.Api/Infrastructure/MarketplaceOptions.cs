@@ -27,6 +27,8 @@ public sealed class MarketplaceOptions
     public LoggingOptions Logging { get; set; } = new();
     public CorsOptions Cors { get; set; } = new();
     public WebhooksOptions Webhooks { get; set; } = new();
+    public OperatorsOptions Operators { get; set; } = new();
+    public ReconciliationOptions Reconciliation { get; set; } = new();
 
     public sealed class LoggingOptions
     {
@@ -63,6 +65,20 @@ public sealed class MarketplaceOptions
         public string[] Origins { get; set; } = [];
     }
 
+    /// <summary>The people running the marketplace (money operations past the happy path mail them).</summary>
+    public sealed class OperatorsOptions
+    {
+        /// <summary>Where disputes and failed refunds are reported (Marketplace__Operators__Email); no mail when unset.</summary>
+        public string? Email { get; set; }
+    }
+
+    /// <summary>The Stripe reconciliation job (README: reconciliation).</summary>
+    public sealed class ReconciliationOptions
+    {
+        /// <summary>Minutes between runs of the job on each instance; 0 turns the job off (the CLI mode still works).</summary>
+        public int IntervalMinutes { get; set; } = 10;
+    }
+
     public sealed class AuthOptions
     {
         public string? SigningKey { get; set; }
@@ -78,6 +94,23 @@ public sealed class MarketplaceOptions
         public string? SecretKey { get; set; }
         public string? WebhookSecret { get; set; }
         public string? ConnectWebhookSecret { get; set; }
+
+        /// <summary>More signing secrets of the platform endpoint (old and new while one is rolled): WebhookSecrets__0, __1 (README: secret rotation).</summary>
+        public List<string> WebhookSecrets { get; set; } = [];
+
+        /// <summary>More signing secrets of the Connect endpoint, as <see cref="WebhookSecrets"/>.</summary>
+        public List<string> ConnectWebhookSecrets { get; set; } = [];
+
+        /// <summary>
+        /// Every signing secret a webhook may verify against: the single-value keys (each may hold
+        /// several, comma-separated) and the lists, of both endpoints, blanks dropped.
+        /// </summary>
+        public IReadOnlyList<string> SigningSecrets() =>
+            new[] { WebhookSecret, ConnectWebhookSecret }.Concat(WebhookSecrets).Concat(ConnectWebhookSecrets)
+                .OfType<string>()
+                .SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .Distinct(StringComparer.Ordinal)
+                .ToArray();
         public string? ApiBase { get; set; }
 
         /// <summary>The whole budget of one Stripe call on a request path, network retries included; past it the request answers 504 stripe_unavailable.</summary>

@@ -69,8 +69,9 @@ public static class Refunds
                     Expand = ["charge"],
                 }, new RequestOptions
                 {
-                    // the same refund of the same state is one refund, however often it is retried
-                    IdempotencyKey = $"refund-{invoice.Id}-{invoice.RefundedCents}-{amountCents}",
+                    // the same refund of the same state is one refund, however often it is retried; after a refund failed
+                    // (RefundFailures) the attempt number changes the key, so retrying it makes a new refund, not the failed one replayed
+                    IdempotencyKey = $"refund-{invoice.Id}-{invoice.RefundedCents}-{amountCents}" + (invoice.RefundAttempt > 0 ? $"-a{invoice.RefundAttempt}" : ""),
                 }, ct);
                 cumulative = refund.Charge?.AmountRefunded ?? invoice.RefundedCents + refund.Amount;
             }

@@ -76,6 +76,9 @@ public sealed class AppFixture : IAsyncLifetime
             }
         });
 
+    /// <summary>Where disputes and failed refunds are reported in the tests.</summary>
+    public const string OperatorsEmail = "operators@marketplace.test";
+
     /// <summary>The settings every host of the run starts with.</summary>
     public static IReadOnlyDictionary<string, string?> BaseSettings(string connectionString, int smtpPort, string dataDirectory, string stripeApiBase) =>
         new Dictionary<string, string?>
@@ -97,6 +100,7 @@ public sealed class AppFixture : IAsyncLifetime
             ["Marketplace:Stripe:ApiBase"] = stripeApiBase,
             // webhook tests drive delivery rounds themselves (on their own hosts and clocks)
             ["Marketplace:Webhooks:BackgroundDelivery"] = "false",
+            ["Marketplace:Operators:Email"] = OperatorsEmail,
         };
 
     private sealed class Shared

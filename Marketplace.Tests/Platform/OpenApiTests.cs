@@ -225,10 +225,10 @@ public sealed class OpenApiTests(AppFixture app) : IClassFixture<AppFixture>
         var description = operation.GetProperty("description").GetString()!;
         foreach (var type in Marketplace.Api.Features.Webhooks.Stripe.EventEnvelope.HandledTypes)
         {
-            Assert.True(Marketplace.Api.Features.Webhooks.Stripe.Events.IsHandled(type), $"{type} is handled");
+            Assert.True(Marketplace.Api.Payments.StripeEvents.Events.IsHandled(type), $"{type} is handled");
             Assert.Contains(type, description, StringComparison.Ordinal);
         }
-        Assert.False(Marketplace.Api.Features.Webhooks.Stripe.Events.IsHandled("customer.created"));
+        Assert.False(Marketplace.Api.Payments.StripeEvents.Events.IsHandled("customer.created"));
     }
 
     [Fact]

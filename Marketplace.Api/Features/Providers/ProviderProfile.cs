@@ -36,6 +36,8 @@ public sealed record ProviderProfile(
     int TotalTransactions,
     int CompletedTransactions,
     long TotalRevenueCents,
+    /* a ledger figure (Payments/Ledger): what the provider earned from paid bookings net of refunds and platform fees, not the
+       payouts Stripe made (GET /providers/me/payouts, dashboard payouts) */
     long LifetimePayoutCents,
     decimal AverageRating,
     int TotalReviews,

@@ -351,7 +351,7 @@ public sealed partial class FakeStripe
             ["statement_descriptor"] = null,
             ["statement_descriptor_suffix"] = null,
             ["status"] = async ? "pending" : "succeeded",
-            ["transfer"] = destination is null ? null : NewId("tr"),
+            ["transfer"] = destination is null ? null : NewTransfer(destination, amount - (data["application_fee_amount"]?.GetValue<long>() ?? 0), currency, ch, $"group_{pi}"),
             ["transfer_data"] = destination is null ? null : new JsonObject { ["amount"] = null, ["destination"] = destination },
             ["transfer_group"] = $"group_{pi}",
         };

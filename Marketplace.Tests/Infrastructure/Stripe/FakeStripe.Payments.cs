@@ -17,7 +17,8 @@ public sealed partial class FakeStripe
     private static readonly Dictionary<string, Dictionary<string, string>> Expandable = new()
     {
         ["payment_intent"] = new() { ["latest_charge"] = "charge", ["customer"] = "customer" },
-        ["charge"] = new() { ["balance_transaction"] = "balance_transaction", ["payment_intent"] = "payment_intent", ["customer"] = "customer" },
+        ["charge"] = new() { ["balance_transaction"] = "balance_transaction", ["payment_intent"] = "payment_intent", ["customer"] = "customer", ["transfer"] = "transfer" },
+        ["transfer"] = new() { ["balance_transaction"] = "balance_transaction" },
         ["refund"] = new() { ["charge"] = "charge", ["balance_transaction"] = "balance_transaction", ["payment_intent"] = "payment_intent" },
         ["checkout.session"] = new() { ["payment_intent"] = "payment_intent", ["customer"] = "customer" },
         ["balance_transaction"] = new(),
@@ -123,6 +124,16 @@ public sealed partial class FakeStripe
         var refunded = (long)charge["amount_refunded"]! + amount;
         charge["amount_refunded"] = refunded;
         charge["refunded"] = refunded == (long)charge["amount_captured"]!;
+        if (reverseTransfer && (string?)charge["transfer"] is { } transferId && Objects.TryGetValue(transferId, out var transfer))
+        {
+            // a destination charge's refund with reverse_transfer takes back the transfer in proportion (Stripe: "Refunding a destination charge")
+            lock (transfer)
+            {
+                var share = amount * (long)transfer["amount"]! / (long)charge["amount"]!;
+                transfer["amount_reversed"] = Math.Min((long)transfer["amount"]!, (long)transfer["amount_reversed"]! + share);
+                transfer["reversed"] = (long)transfer["amount_reversed"]! == (long)transfer["amount"]!;
+            }
+        }
         var refund = new JsonObject
         {
             ["id"] = id,

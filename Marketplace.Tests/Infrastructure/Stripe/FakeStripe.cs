@@ -74,7 +74,11 @@ public sealed partial class FakeStripe : IAsyncDisposable
         MapCustomers(v1);
         MapCheckoutSessions(v1);
         MapPaymentsAndRefunds(v1);
+        MapTransfersAndEvents(v1);
     }
+
+    /// <summary>FakeStripe.Transfers.cs: /v1/transfers/{id}, /v1/transfers/{id}/reversals; FakeStripe.Events.cs: /v1/events.</summary>
+    partial void MapTransfersAndEvents(RouteGroupBuilder v1);
 
     /// <summary>FakeStripe.Accounts.cs: /v1/accounts, /v1/account_links, /v1/accounts/{id}/login_links.</summary>
     partial void MapAccounts(RouteGroupBuilder v1);

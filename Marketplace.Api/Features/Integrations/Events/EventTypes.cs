@@ -37,6 +37,20 @@ public static class EventTypes
     public const string ReviewCreated = "review.created";
     public const string ReviewResponded = "review.responded";
 
+    // money operations past the happy path (Payments/: failed refunds, disputes, payouts)
+    public const string RefundFailed = "refund.failed";
+    public const string DisputeCreated = "dispute.created";
+    public const string DisputeFundsWithdrawn = "dispute.funds_withdrawn";
+    public const string DisputeFundsReinstated = "dispute.funds_reinstated";
+    public const string DisputeClosed = "dispute.closed";
+    public const string TransactionOnHold = "transaction.on_hold";
+    public const string TransactionReleased = "transaction.released";
+    public const string TransferReversed = "transfer.reversed";
+    public const string PayoutCreated = "payout.created";
+    public const string PayoutPaid = "payout.paid";
+    public const string PayoutFailed = "payout.failed";
+    public const string PayoutUpdated = "payout.updated";
+
     /// <summary>Every type above (and those later capabilities add), for validation and the OpenAPI enum.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

@@ -103,4 +103,17 @@ internal static class Data
 
     public static Task<RatingStats> RatingAsync(Db db, int providerId, CancellationToken ct) =>
         db.Providers.Where(p => p.Id == providerId).Select(p => new RatingStats(p.AverageRating, p.TotalReviews)).FirstAsync(ct);
+
+    /// <summary>The payouts Stripe reported, summed by state (payouts rows), and the provider's ledger counters beside them.</summary>
+    public static async Task<PayoutTotals> PayoutsAsync(Db db, int providerId, CancellationToken ct)
+    {
+        var sums = await db.Payouts.Where(p => p.ProviderId == providerId)
+            .GroupBy(p => p.Status)
+            .Select(g => new { Status = g.Key, Cents = g.Sum(p => p.AmountCents) })
+            .ToListAsync(ct);
+        var provider = await db.Providers.Where(p => p.Id == providerId)
+            .Select(p => new { p.LifetimePayoutCents, p.DisputesLostCents }).FirstAsync(ct);
+        long Sum(params string[] statuses) => sums.Where(s => statuses.Contains(s.Status)).Sum(s => s.Cents);
+        return new PayoutTotals(Sum("paid"), Sum("pending", "in_transit"), Sum("failed", "canceled"), provider.LifetimePayoutCents, provider.DisputesLostCents);
+    }
 }

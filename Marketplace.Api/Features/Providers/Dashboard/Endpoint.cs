@@ -16,7 +16,7 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
             s.Summary = "Provider dashboard";
             s.Description = "Revenue all-time and over the last 30 days (gross paid net of refunds, platform fees, net payout), "
                 + "a 12-month series (UTC months, by payment date), booking counts by status, listing views, inquiries and bookings, "
-                + "and the rating. Providers only (403 not_a_provider).";
+                + "the rating, and the payouts Stripe reported (paid out, in transit, failed) beside the ledger's payout figure. Providers only (403 not_a_provider).";
         });
     }
 
@@ -30,6 +30,7 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
         var statuses = (await Data.StatusCountsAsync(db, providerId, ct)).ToDictionary(s => s.Status, s => s.Count);
         var listings = await Data.ListingsAsync(db, providerId, ct);
         var rating = await Data.RatingAsync(db, providerId, ct);
+        var payouts = await Data.PayoutsAsync(db, providerId, ct);
 
         int Count(string status) => statuses.GetValueOrDefault(status);
         await Send.OkAsync(new Response(
@@ -40,6 +41,7 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
             new TransactionCounts(statuses.Values.Sum(), Count("pending"), Count("invoiced"), Count("paid"), Count("in_progress"),
                 Count("completed"), Count("cancelled"), Count("refunded")),
             new ListingStats(listings.Total, listings.Active, listings.Views, listings.Inquiries, listings.Bookings),
-            rating), ct);
+            rating,
+            payouts), ct);
     }
 }

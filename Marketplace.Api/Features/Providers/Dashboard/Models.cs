@@ -12,7 +12,8 @@ public sealed record Response(
     IReadOnlyList<MonthRevenue> Monthly,
     TransactionCounts Transactions,
     ListingStats Listings,
-    RatingStats Rating);
+    RatingStats Rating,
+    PayoutTotals Payouts);
 
 public sealed record RevenueTotals(long GrossCents, long PlatformFeesCents, long NetPayoutCents, long RefundedCents, int PaidTransactions);
 
@@ -24,3 +25,13 @@ public sealed record TransactionCounts(int Total, int Pending, int Invoiced, int
 public sealed record ListingStats(int Total, int Active, long Views, long Inquiries, long Bookings);
 
 public sealed record RatingStats(decimal Average, int Reviews);
+
+/// <summary>
+/// What Stripe actually paid out to the provider's bank (from payout.* events) beside the ledger's figures.
+/// </summary>
+/// <param name="PaidOutCents">payouts Stripe reports paid</param>
+/// <param name="InTransitCents">payouts pending or in transit</param>
+/// <param name="FailedCents">payouts that failed or were canceled (the money went back to the Stripe balance)</param>
+/// <param name="LedgerPayoutCents">the ledger's figure (providers.lifetime_payout_cents): what the provider earned from paid bookings net of refunds and platform fees, not what was paid out</param>
+/// <param name="DisputesLostCents">disputed amounts lost, taken back from the provider's transfers</param>
+public sealed record PayoutTotals(long PaidOutCents, long InTransitCents, long FailedCents, long LedgerPayoutCents, long DisputesLostCents);

@@ -11,7 +11,7 @@ internal static class Data
     /// </summary>
     public static Task<int> CompleteAsync(Db db, long id, string from, DateTime now, CancellationToken ct) =>
         db.Transactions
-            .Where(t => t.Id == id && t.Status == from)
+            .Where(t => t.Id == id && t.Status == from && t.OnHoldAt == null) // a dispute holds the booking (Payments/Disputes)
             .Set(t => t.Status, "completed")
             .Set(t => t.CompletedAt, now)
             .UpdateAsync(ct);

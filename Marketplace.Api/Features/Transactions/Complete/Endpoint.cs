@@ -19,7 +19,7 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
         {
             s.Summary = "Mark complete";
             s.Description = "The provider marks a paid or in-progress booking completed. Errors: 403 not_transaction_provider; "
-                + "404 not a party; 409 invalid_transition (not paid or in progress, or changed meanwhile, e.g. cancelled).";
+                + "404 not a party; 409 on_hold (a payment dispute is open), 409 invalid_transition (not paid or in progress, or changed meanwhile, e.g. cancelled).";
         });
     }
 
@@ -42,7 +42,7 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
             await LockOrder.ProviderAsync(db, transaction.ProviderId, c);
             if (await Data.CompleteAsync(db, req.Id, transaction.Status, clock.GetUtcNow().UtcDateTime, c) == 0)
             {
-                throw ApiProblem.InvalidTransition("The booking changed meanwhile; reload it.");
+                throw await Disputes.IsOnHoldAsync(db, req.Id, c) ? Disputes.OnHold() : ApiProblem.InvalidTransition("The booking changed meanwhile; reload it.");
             }
             await Data.CountCompletedAsync(db, transaction.ProviderId, c);
             await Audit.WriteAsync(db, clock, new AuditEntry("transaction", req.Id, "completed", transaction.Status, "completed", me.Id, role), c);

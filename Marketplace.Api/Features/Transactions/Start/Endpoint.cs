@@ -17,7 +17,7 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
         {
             s.Summary = "Start the work";
             s.Description = "The provider starts a paid booking: paid -> in_progress. Errors: 403 not_transaction_provider; 404 not a party; "
-                + "409 invalid_transition (not paid, or changed meanwhile).";
+                + "409 on_hold (a payment dispute is open), 409 invalid_transition (not paid, or changed meanwhile).";
         });
     }
 
@@ -34,7 +34,7 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
         var now = clock.GetUtcNow().UtcDateTime;
         if (await Data.StartAsync(db, req.Id, now, ct) == 0)
         {
-            throw ApiProblem.InvalidTransition("Only a paid booking can be started.");
+            throw await Disputes.IsOnHoldAsync(db, req.Id, ct) ? Disputes.OnHold() : ApiProblem.InvalidTransition("Only a paid booking can be started.");
         }
         await Audit.WriteAsync(db, clock, new AuditEntry("transaction", req.Id, "started", "paid", "in_progress", me.Id, role), ct);
         await ResourceEvents.TransactionAsync(db, clock, options, EventTypes.TransactionStarted, req.Id, ct);

@@ -3,7 +3,7 @@ using FastEndpoints;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Infrastructure.Stripe;
-using Stripe;
+using Marketplace.Api.Payments.StripeEvents;
 
 namespace Marketplace.Api.Features.Webhooks.Stripe;
 
@@ -26,7 +26,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
         {
             s.Summary = "Stripe webhook";
             s.Description = "Receives Stripe's events for the platform and the Connect endpoint. The Stripe-Signature header is verified "
-                + "against both signing secrets (5-minute tolerance); a bad one is 400 invalid_signature and changes nothing. Each event "
+                + "against every configured signing secret of both endpoints, old and new while one is rolled (5-minute tolerance); a bad one is 400 invalid_signature and changes nothing. Each event "
                 + "is recorded by id and applied in the same database transaction; a repeated event is answered 200 (duplicate) and "
                 + "changes nothing; unknown types are recorded and answered 200. A signed event that cannot be stored as it is (not UTF-8, "
                 + "a NUL, created out of range, an id longer than 255) is 400 invalid_payload. 502 when Stripe could not be asked for the "
@@ -38,11 +38,11 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
 
     public override async Task HandleAsync(CancellationToken ct)
     {
-        string[] secrets = [.. new[] { options.Stripe.WebhookSecret, options.Stripe.ConnectWebhookSecret }.OfType<string>().Where(s => s.Length > 0)];
-        if (secrets.Length == 0)
+        var secrets = options.Stripe.SigningSecrets();
+        if (secrets.Count == 0)
         {
             throw new ApiProblem(StatusCodes.Status503ServiceUnavailable, "stripe_not_configured", "Webhooks unavailable",
-                "No webhook signing secret is configured (Marketplace:Stripe:WebhookSecret / ConnectWebhookSecret).");
+                "No webhook signing secret is configured (Marketplace:Stripe:WebhookSecret(s) / ConnectWebhookSecret(s)).");
         }
 
         var body = await ReadBodyAsync(ct);
@@ -61,53 +61,9 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
             throw ApiProblem.BadRequest("invalid_payload", "The body is not a Stripe event the API can store.");
         }
 
-        // Stripe is asked before the database transaction opens, never inside it (and not for an event seen before)
-        ChargeDetails? charge = null;
-        if (Events.PaymentIntentToFetch(evt) is { } paymentIntentId)
-        {
-            if (await Data.SeenAsync(db, evt.Id, ct))
-            {
-                await Send.OkAsync(new Response(true, true, Outcomes.NoChange), ct);
-                return;
-            }
-            charge = await FetchChargeAsync(paymentIntentId, ct);
-        }
-
-        var now = clock.GetUtcNow().UtcDateTime;
-        var payload = System.Text.Encoding.UTF8.GetString(body);
-        if (!Events.IsHandled(evt.Type))
-        {
-            // nothing to apply: recording the event (outcome ignored) is the whole of the work, one statement
-            var recorded = await Data.TryRecordAsync(db, evt, payload, now, null, Outcomes.Ignored, ct);
-            await Send.OkAsync(new Response(true, !recorded, recorded ? Outcomes.Ignored : Outcomes.NoChange), ct);
-            return;
-        }
-
-        // retried as a whole on a deadlock or serialization failure (LockOrder); null: a duplicate delivery
-        var applied = await db.InTransactionAsync(async c =>
-        {
-            if (!await Data.TryRecordAsync(db, evt, payload, now, Events.ChargeLock(evt, charge), null, c))
-            {
-                return null;
-            }
-            var result = await new Events(db, clock, options).ApplyAsync(evt, charge, c);
-            if (!result.Recorded)
-            {
-                await Data.FinishAsync(db, evt.Id, result, now, c);
-            }
-            return result;
-        }, ct);
-        if (applied is null)
-        {
-            await Send.OkAsync(new Response(true, true, Outcomes.NoChange), ct);
-            return;
-        }
-
-        if (applied.Outcome is Outcomes.AmountMismatch or Outcomes.CurrencyMismatch or Outcomes.DuplicatePayment or Outcomes.PaidAfterCancel or Outcomes.Dispute)
-        {
-            logger.LogWarning("Stripe event {EventId} ({Type}) flagged {Outcome} on invoice {InvoiceId}", evt.Id, evt.Type, applied.Outcome, applied.InvoiceId);
-        }
-        await Send.OkAsync(new Response(true, false, applied.Outcome), ct);
+        // the very same processing as the reconciliation's (Payments/StripeEvents/Reconciliation.cs): whichever comes first applies the event, once
+        var result = await new Processing(db, stripe, options, clock, logger).ProcessAsync(evt, System.Text.Encoding.UTF8.GetString(body), ct);
+        await Send.OkAsync(new Response(true, result.Duplicate, result.Outcome), ct);
     }
 
     private async Task<byte[]> ReadBodyAsync(CancellationToken ct)
@@ -140,13 +96,5 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
         {
             return null;
         }
-    }
-
-    /// <summary>The charge of the payment intent, with its balance transaction: the Stripe fee is that transaction's fee.</summary>
-    private async Task<ChargeDetails> FetchChargeAsync(string paymentIntentId, CancellationToken ct)
-    {
-        var intent = await new PaymentIntentService(await stripe.ClientAsync(db)).GetAsync(paymentIntentId,
-            new PaymentIntentGetOptions { Expand = ["latest_charge.balance_transaction"] }, null, ct);
-        return new ChargeDetails(intent.LatestCharge?.Id ?? intent.LatestChargeId, intent.LatestCharge?.BalanceTransaction?.Fee ?? 0);
     }
 }

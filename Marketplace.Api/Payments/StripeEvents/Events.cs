@@ -6,7 +6,7 @@ using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Infrastructure.Email;
 using Marketplace.Api.Payments;
 
-namespace Marketplace.Api.Features.Webhooks.Stripe;
+namespace Marketplace.Api.Payments.StripeEvents;
 
 /// <summary>The charge behind a paid Checkout Session, fetched from Stripe before the database transaction.</summary>
 internal sealed record ChargeDetails(string? ChargeId, long StripeFeesCents);
@@ -19,8 +19,6 @@ internal sealed record ChargeDetails(string? ChargeId, long StripeFeesCents);
 /// </summary>
 internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions options)
 {
-    private static readonly string[] ClosedDisputeStatuses = ["won", "lost", "warning_closed", "prevented"];
-
     public Task<Applied> ApplyAsync(StripeEvent evt, ChargeDetails? charge, CancellationToken ct) => evt.ObjectId is null
         ? Task.FromResult(new Applied(Outcomes.Unmatched, "data.object has no id"))
         : evt.Type switch
@@ -30,20 +28,27 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
         "checkout.session.expired" => SessionExpiredAsync(evt, ct),
         "payment_intent.payment_failed" => PaymentIntentFailedAsync(evt, ct),
         "charge.refunded" => ChargeRefundedAsync(evt, ct),
-        "charge.dispute.created" or "charge.dispute.updated" or "charge.dispute.closed" => DisputeAsync(evt, ct),
+        "charge.refund.updated" => RefundUpdatedAsync(evt, ct),
+        "charge.dispute.created" or "charge.dispute.updated" or "charge.dispute.closed"
+            or "charge.dispute.funds_withdrawn" or "charge.dispute.funds_reinstated" => DisputeAsync(evt, ct),
         "account.updated" => AccountUpdatedAsync(evt, ct),
+        "payout.created" or "payout.updated" or "payout.paid" or "payout.failed" or "payout.canceled" => PayoutAsync(evt, ct),
+        "transfer.reversed" => TransferReversedAsync(evt, ct),
         _ => Task.FromResult(new Applied(Outcomes.Ignored, $"{evt.Type} is not handled")),
     };
 
     /// <summary>Event types this endpoint acts on; any other is recorded as ignored.</summary>
     public static bool IsHandled(string type) => type is "checkout.session.completed" or "checkout.session.async_payment_succeeded"
-        or "checkout.session.async_payment_failed" or "checkout.session.expired" or "payment_intent.payment_failed" or "charge.refunded"
-        or "charge.dispute.created" or "charge.dispute.updated" or "charge.dispute.closed" or "account.updated";
+        or "checkout.session.async_payment_failed" or "checkout.session.expired" or "payment_intent.payment_failed" or "charge.refunded" or "charge.refund.updated"
+        or "charge.dispute.created" or "charge.dispute.updated" or "charge.dispute.closed"
+        or "charge.dispute.funds_withdrawn" or "charge.dispute.funds_reinstated" or "account.updated"
+        or "payout.created" or "payout.updated" or "payout.paid" or "payout.failed" or "payout.canceled" or "transfer.reversed";
 
     /// <summary>The charge whose payment and refund events must be applied one at a time (see Data.TryRecordAsync).</summary>
     public static string? ChargeLock(StripeEvent evt, ChargeDetails? charge) => evt.Type switch
     {
         "charge.refunded" => evt.ObjectId,
+        "charge.refund.updated" => StripeEvent.Ref(evt.Object, "charge"),
         "checkout.session.completed" or "checkout.session.async_payment_succeeded" => charge?.ChargeId,
         _ => null,
     };
@@ -177,36 +182,79 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
     }
 
     /// <summary>
-    /// A dispute flags the invoice (dispute_status, audit row, mail to the provider) and changes no
-    /// workflow status: the money is held by Stripe until the dispute closes, and a lost dispute is
-    /// settled by an operator (the platform's balance was debited; reversing the transfer is theirs to decide).
+    /// A refund Stripe reports <c>failed</c> or <c>canceled</c> is reverted once (Payments/RefundFailures);
+    /// any other update of a refund (pending, succeeded, metadata) changes nothing here: charge.refunded carries the amounts.
+    /// </summary>
+    private async Task<Applied> RefundUpdatedAsync(StripeEvent evt, CancellationToken ct)
+    {
+        var refund = evt.Object;
+        var status = StripeEvent.Str(refund, "status");
+        if (status is null || !RefundFailures.FailedStatuses.Contains(status))
+        {
+            return new Applied(Outcomes.NoChange, $"refund status {status}");
+        }
+        var (outcome, b) = await RefundFailures.RevertAsync(db, clock, options,
+            new FailedRefund(evt.ObjectId!, StripeEvent.Ref(refund, "charge"), StripeEvent.Ref(refund, "payment_intent"),
+                StripeEvent.Long(refund, "amount") ?? 0, status, StripeEvent.Str(refund, "failure_reason"), evt.Id), ct);
+        return outcome switch
+        {
+            RefundFailureOutcome.Reverted => new Applied(Outcomes.RefundFailed, $"refund {evt.ObjectId} {status}", b?.InvoiceId, b?.TransactionId, b?.ProviderId),
+            RefundFailureOutcome.AlreadyReverted => new Applied(Outcomes.NoChange, $"refund {evt.ObjectId} was reverted before", b?.InvoiceId, b?.TransactionId, b?.ProviderId),
+            _ => new Applied(Outcomes.Unmatched, "no recorded payment for the refunded charge"),
+        };
+    }
+
+    /// <summary>
+    /// Disputes (Payments/Disputes): created puts the booking on hold, closed releases it, lost records
+    /// the loss and the intent to reverse the provider's transfer, which the endpoint performs after commit.
     /// </summary>
     private async Task<Applied> DisputeAsync(StripeEvent evt, CancellationToken ct)
     {
         var dispute = evt.Object;
-        var status = StripeEvent.Str(dispute, "status");
-        var invoice = await Data.InvoiceByChargeAsync(db, StripeEvent.Ref(dispute, "charge"), StripeEvent.Ref(dispute, "payment_intent"), ct);
-        if (invoice is null)
+        var result = await Disputes.ApplyAsync(db, clock, options, new DisputeReport(evt.Type, evt.Id, evt.ObjectId!, StripeEvent.Str(dispute, "status"),
+            StripeEvent.Ref(dispute, "charge"), StripeEvent.Ref(dispute, "payment_intent"), StripeEvent.Long(dispute, "amount") ?? 0,
+            StripeEvent.Str(dispute, "reason")), ct);
+        return !result.Matched
+            ? new Applied(Outcomes.Unmatched, result.Detail)
+            : new Applied(Outcomes.Dispute, result.Detail, result.Booking?.InvoiceId, result.Booking?.TransactionId, result.Booking?.ProviderId)
+            {
+                ReversalDisputeId = result.ReversalRecorded ? evt.ObjectId : null,
+            };
+    }
+
+    /// <summary>A payout of a connected account (the event's <c>account</c>): stored per provider (Payments/Payouts).</summary>
+    private async Task<Applied> PayoutAsync(StripeEvent evt, CancellationToken ct)
+    {
+        var payout = evt.Object;
+        if (evt.Account is not { } account)
         {
-            return new Applied(Outcomes.Unmatched, "no recorded payment for the disputed charge");
+            return new Applied(Outcomes.Ignored, "a payout of the platform's own balance");
         }
-        var closing = status is not null && ClosedDisputeStatuses.Contains(status);
-        var now = clock.GetUtcNow().UtcDateTime;
-        var moved = await db.Invoices
-            .Where(i => i.Id == invoice.Id && (closing || i.DisputeStatus == null || !ClosedDisputeStatuses.Contains(i.DisputeStatus)))
-            .Set(i => i.DisputeStatus, status)
-            .Set(i => i.StripeDisputeId, evt.ObjectId)
-            .Set(i => i.DisputedAt, i => i.DisputedAt ?? now)
-            .UpdateAsync(ct);
-        var action = evt.Type == "charge.dispute.closed" ? "dispute_closed" : evt.Type == "charge.dispute.created" ? "dispute_opened" : "dispute_updated";
-        await Audit.WriteAsync(db, clock, new AuditEntry("invoice", invoice.Id, action, invoice.Status, invoice.Status, null, "system",
-            new { disputeId = evt.ObjectId, status, amount = StripeEvent.Long(dispute, "amount"), reason = StripeEvent.Str(dispute, "reason"), applied = moved == 1, eventId = evt.Id }), ct);
-        if (evt.Type == "charge.dispute.created")
+        var arrival = StripeEvent.Long(payout, "arrival_date") is { } a and > 0 and < 253_402_300_799 ? DateTimeOffset.FromUnixTimeSeconds(a).UtcDateTime : (DateTime?)null;
+        var created = StripeEvent.Long(payout, "created") is { } c and > 0 and < 253_402_300_799 ? DateTimeOffset.FromUnixTimeSeconds(c).UtcDateTime : evt.Created;
+        var (providerId, changed) = await Payouts.ApplyAsync(db, clock, new PayoutReport(evt.Type, evt.Id, account, evt.ObjectId!,
+            StripeEvent.Long(payout, "amount") ?? 0, StripeEvent.Str(payout, "currency") ?? options.Currency, StripeEvent.Str(payout, "status") ?? "",
+            arrival, StripeEvent.Str(payout, "failure_code"), StripeEvent.Str(payout, "failure_message"), created), ct);
+        return providerId is null
+            ? new Applied(Outcomes.Unmatched, "no provider has this account, or the status is unknown")
+            : new Applied(changed ? Outcomes.Applied : Outcomes.Stale, changed ? StripeEvent.Str(payout, "status") : "a later status was recorded", ProviderId: providerId);
+    }
+
+    /// <summary>
+    /// A transfer to a connected account was reversed (by a refund with reverse_transfer, or by a lost
+    /// dispute's reversal): audited on the provider whose account received it, for the operators' trail.
+    /// </summary>
+    private async Task<Applied> TransferReversedAsync(StripeEvent evt, CancellationToken ct)
+    {
+        var transfer = evt.Object;
+        if (StripeEvent.Ref(transfer, "destination") is not { } account || await Data.ProviderByAccountAsync(db, account, ct) is not { } provider)
         {
-            var parties = await Bookings.PartiesAsync(db, invoice.TransactionId, ct);
-            await Outbox.EnqueueAsync(db, clock, BookingMails.DisputeOpened(parties, invoice.InvoiceNumber, invoice.TransactionId, status ?? "needs_response", options), ct);
+            return new Applied(Outcomes.Unmatched, "no provider has the transfer's destination");
         }
-        return new Applied(Outcomes.Dispute, moved == 1 ? status : $"{status} ignored: the dispute is closed already", invoice.Id, invoice.TransactionId);
+        await Audit.WriteAsync(db, clock, new AuditEntry("provider", provider.Id, "transfer_reversed", null, null, null, "system",
+            new { transferId = evt.ObjectId, amount = StripeEvent.Long(transfer, "amount"), amountReversed = StripeEvent.Long(transfer, "amount_reversed"),
+                  chargeId = StripeEvent.Ref(transfer, "source_transaction"), eventId = evt.Id }), ct);
+        return new Applied(Outcomes.Applied, null, ProviderId: provider.Id);
     }
 
     /// <summary>
@@ -226,14 +274,14 @@ internal sealed class Events(Db db, TimeProvider clock, MarketplaceOptions optio
         {
             return new Applied(Outcomes.Stale, "a newer account.updated was applied", ProviderId: provider.Id);
         }
-        var state = new Providers.ConnectAccountState(
+        var state = new Features.Providers.ConnectAccountState(
             ChargesEnabled: StripeEvent.Bool(account, "charges_enabled") ?? false,
             PayoutsEnabled: StripeEvent.Bool(account, "payouts_enabled") ?? false,
             DetailsSubmitted: StripeEvent.Bool(account, "details_submitted") ?? false);
         await Audit.WriteAsync(db, clock, new AuditEntry("provider", provider.Id, "stripe_account_updated", provider.Status, provider.Status, null, "system",
             new { state.ChargesEnabled, state.PayoutsEnabled, state.DetailsSubmitted, eventId = evt.Id }), ct);
         // the same rule as GET /providers/me/stripe-connect: flags follow the account, pending -> active once it can charge and pay out
-        var activate = await Providers.ProviderActivation.ApplyAsync(db, clock, accountId, state, null, "system", ct);
+        var activate = await Features.Providers.ProviderActivation.ApplyAsync(db, clock, accountId, state, null, "system", ct);
         return new Applied(Outcomes.Applied, activate ? "provider activated" : null, ProviderId: provider.Id);
     }
 

@@ -5,7 +5,7 @@ using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Payments;
 
-namespace Marketplace.Api.Features.Webhooks.Stripe;
+namespace Marketplace.Api.Payments.StripeEvents;
 
 /// <summary>An invoice found by the charge that paid it.</summary>
 internal sealed class ChargedInvoice
