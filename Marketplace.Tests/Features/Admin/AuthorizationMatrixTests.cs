@@ -15,6 +15,9 @@ public sealed class AuthorizationMatrixTests(AppFixture app) : IClassFixture<App
         { "GET", "users/999999999" },
         { "POST", "users/999999999/suspend" },
         { "POST", "users/999999999/reinstate" },
+        { "GET", "reviews" },
+        { "POST", "reviews/999999999/remove" },
+        { "POST", "reviews/999999999/restore" },
     };
 
     private static HttpRequestMessage Request(string method, string path)
