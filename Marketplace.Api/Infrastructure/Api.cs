@@ -19,6 +19,7 @@ internal static class Api
         builder.Services.AddMarketplaceEmail();
         builder.Services.AddMarketplaceRateLimiting();
         builder.Services.AddMarketplaceIdempotency();
+        Features.Providers.QuickResponderBadgeRegistration.AddQuickResponderBadge(builder.Services);
         builder.Services.AddSingleton<Cursors>();
         builder.Services.AddFastEndpoints();
         builder.Services.AddMarketplaceOpenApi();

@@ -15,6 +15,8 @@ public sealed class AuthorizationMatrixTests(AppFixture app) : IClassFixture<App
         { "GET", "users/999999999" },
         { "POST", "users/999999999/suspend" },
         { "POST", "users/999999999/reinstate" },
+        { "POST", "providers/999999999/verify-tenant" },
+        { "PUT", "providers/999999999/badges" },
         { "GET", "reviews" },
         { "POST", "reviews/999999999/remove" },
         { "POST", "reviews/999999999/restore" },
@@ -32,7 +34,7 @@ public sealed class AuthorizationMatrixTests(AppFixture app) : IClassFixture<App
 
     private static object Body(string path) => path switch
     {
-        _ when path.EndsWith("/badges", StringComparison.Ordinal) => new { verifiedProvider = true, premiumProvider = false },
+        _ when path.EndsWith("/badges", StringComparison.Ordinal) => new { verifiedProvider = true, premiumProvider = false, reason = "matrix" },
         _ when path.EndsWith("/resolve", StringComparison.Ordinal) => new { action = "dismiss", note = "checked" },
         _ when path.EndsWith("/cancel", StringComparison.Ordinal) => new { reason = "matrix", refundPercent = 100 },
         _ => new { reason = "matrix" },

@@ -51,7 +51,7 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, Admi
                 var status = await db.Providers.Where(x => x.Id == p.Id).Select(x => x.Status).FirstAsync(c);
                 await Audit.WriteAsync(db, clock, new AuditEntry("provider", p.Id, "reinstate", "suspended", status, admin.Id, AdminRules.ActorRole, new { reason }), c);
                 await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.ProviderReinstated, "provider", p.Id.ToString(CultureInfo.InvariantCulture),
-                    await Providers.ProviderProfile.LoadAsync(db, p.Id, c) ?? (object)new { id = p.Id }, [req.Id]), c);
+                    await Features.Providers.ProviderProfile.LoadAsync(db, p.Id, c) ?? (object)new { id = p.Id }, [req.Id]), c);
             }
             await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.UserReinstated, "user", req.Id.ToString(CultureInfo.InvariantCulture),
                 await UserProfiles.GetAsync(db, req.Id, c) ?? (object)new { id = req.Id }, [req.Id]), c);

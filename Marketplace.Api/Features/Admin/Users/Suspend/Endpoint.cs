@@ -55,7 +55,7 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, Resp
             {
                 await Audit.WriteAsync(db, clock, new AuditEntry("provider", p.Id, "suspend", p.Status, "suspended", admin.Id, AdminRules.ActorRole, new { reason }), c);
                 await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.ProviderSuspended, "provider", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    await Providers.ProviderProfile.LoadAsync(db, p.Id, c) ?? (object)new { id = p.Id }, [req.Id]), c);
+                    await Features.Providers.ProviderProfile.LoadAsync(db, p.Id, c) ?? (object)new { id = p.Id }, [req.Id]), c);
             }
             await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.UserSuspended, "user", req.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 await UserProfiles.GetAsync(db, req.Id, c) ?? (object)new { id = req.Id }, [req.Id]), c);
