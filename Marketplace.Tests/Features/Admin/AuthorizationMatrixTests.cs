@@ -17,6 +17,8 @@ public sealed class AuthorizationMatrixTests(AppFixture app) : IClassFixture<App
         { "POST", "users/999999999/reinstate" },
         { "POST", "providers/999999999/verify-tenant" },
         { "PUT", "providers/999999999/badges" },
+        { "GET", "transactions" },
+        { "POST", "invoices/999999999/confirm-manual-payment" },
         { "GET", "reviews" },
         { "POST", "reviews/999999999/remove" },
         { "POST", "reviews/999999999/restore" },
