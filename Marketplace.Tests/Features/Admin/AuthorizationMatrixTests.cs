@@ -19,6 +19,8 @@ public sealed class AuthorizationMatrixTests(AppFixture app) : IClassFixture<App
         { "PUT", "providers/999999999/badges" },
         { "GET", "transactions" },
         { "POST", "invoices/999999999/confirm-manual-payment" },
+        { "GET", "audit" },
+        { "GET", "metrics" },
         { "GET", "reviews" },
         { "POST", "reviews/999999999/remove" },
         { "POST", "reviews/999999999/restore" },
