@@ -8,7 +8,7 @@ return Cli.Run(args, Console.Out, Console.Error);
 /// <summary>The operators' command line: dotnet run --project Marketplace.Migrations -- &lt;command&gt;.</summary>
 internal static class Cli
 {
-    private const string Usage = """
+    private static readonly string Usage = $"""
         Marketplace database migrations (FluentMigrator, schema "marketplace").
 
         Usage: dotnet run --project Marketplace.Migrations -- <command> [arguments] [options]
@@ -18,6 +18,7 @@ internal static class Cli
           down <version>     revert every migration newer than <version> (0 reverts all)
           rollback [steps]   revert the last <steps> applied migrations (default 1)
           list               show every migration, applied or pending, with its description
+        {AdminCommands.Usage}
 
         Options:
           --connection <cs>  PostgreSQL connection string
@@ -75,6 +76,10 @@ internal static class Cli
 
         var command = positional[0];
         var rest = positional.Skip(1).ToArray();
+        if (command == "admin")
+        {
+            return preview ? Fail(stderr, 1, "--preview applies to migrations only") : AdminCommands.Run(rest, connection, stdout, stderr);
+        }
         if (command is not ("up" or "down" or "rollback" or "list"))
         {
             return Fail(stderr, 1, $"unknown command '{command}' (expected up, down, rollback or list; see --help)");

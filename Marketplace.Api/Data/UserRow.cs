@@ -43,4 +43,7 @@ public sealed class UserRow
     // Login lock-out (M202611242000).
     [Column("failed_login_count"), NotNull] public int FailedLoginCount { get; set; }
     [Column("locked_until", DataType = DataType.DateTimeOffset)] public DateTime? LockedUntil { get; set; }
+
+    // Operators (M202611268000): granted and revoked only from the CLI.
+    [Column("is_admin"), NotNull] public bool IsAdmin { get; set; }
 }

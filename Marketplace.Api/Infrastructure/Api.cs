@@ -20,6 +20,7 @@ internal static class Api
         builder.Services.AddMarketplaceEmail();
         builder.Services.AddMarketplaceRateLimiting();
         builder.Services.AddMarketplaceIdempotency();
+        Features.Providers.QuickResponderBadgeRegistration.AddQuickResponderBadge(builder.Services);
         builder.Services.AddSingleton<Cursors>();
         builder.Services.AddMarketplaceCors();
         Features.Integrations.Webhooks.WebhookRegistration.AddMarketplaceWebhooks(builder.Services);

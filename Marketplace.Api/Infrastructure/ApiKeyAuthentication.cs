@@ -44,7 +44,7 @@ internal sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeO
             join u in db.Users on k.UserId equals u.Id
             from p in db.Providers.Where(p => p.UserId == u.Id && p.DeletedAt == null).DefaultIfEmpty()
             where k.KeyHash == hash && k.RevokedAt == null && u.DeletedAt == null && u.Status == "active"
-            select new { k.Id, k.KeyHash, k.Scope, k.LastUsedAt, User = new CurrentUser(u.Id, Guid.Empty, u.Email, u.EmailVerified, (int?)p.Id, p.Status) })
+            select new { k.Id, k.KeyHash, k.Scope, k.LastUsedAt, User = new CurrentUser(u.Id, Guid.Empty, u.Email, u.EmailVerified, (int?)p.Id, p.Status, u.IsAdmin) })
             .FirstOrDefaultAsync(Context.RequestAborted);
         // the lookup is by hash; the comparison of what came back is constant-time all the same
         if (found is null || !Secrets.HashesEqual(found.KeyHash, hash))

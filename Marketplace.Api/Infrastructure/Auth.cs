@@ -68,7 +68,8 @@ internal static class Auth
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.VerifiedEmail, p => p.RequireAuthenticatedUser().AddRequirements(new VerifiedEmailRequirement()))
-            .AddPolicy(Policies.Provider, p => p.RequireAuthenticatedUser().AddRequirements(new ProviderRequirement()));
+            .AddPolicy(Policies.Provider, p => p.RequireAuthenticatedUser().AddRequirements(new ProviderRequirement()))
+            .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().AddRequirements(new AdminRequirement()));
         return builder;
     }
 
@@ -99,7 +100,7 @@ internal static class Auth
             from p in db.GetTable<ProviderRow>().Where(p => p.UserId == u.Id && p.DeletedAt == null).DefaultIfEmpty()
             where s.Id == sessionId && s.UserId == userId && s.RevokedAt == null && s.ExpiresAt > now
                   && u.DeletedAt == null && u.Status == "active"
-            select new CurrentUser(u.Id, s.Id, u.Email, u.EmailVerified, (int?)p.Id, p.Status))
+            select new CurrentUser(u.Id, s.Id, u.Email, u.EmailVerified, (int?)p.Id, p.Status, u.IsAdmin))
             .FirstOrDefaultAsync(http.RequestAborted);
         if (user is null)
         {
@@ -159,6 +160,9 @@ public static class Policies
 
     /// <summary>Logged in and registered as a provider (403 not_a_provider otherwise).</summary>
     public const string Provider = "provider";
+
+    /// <summary>Logged in as an operator (users.is_admin, granted from the CLI; 403 not_an_admin otherwise).</summary>
+    public const string Admin = "admin";
 }
 
 internal interface ICodedRequirement : IAuthorizationRequirement
@@ -182,8 +186,15 @@ internal sealed class ProviderRequirement : ICodedRequirement
     public bool IsMet(CurrentUser user) => user.ProviderId is not null;
 }
 
-/// <summary>The caller, as loaded with the session check of this request.</summary>
-public sealed record CurrentUser(int Id, Guid SessionId, string Email, bool EmailVerified, int? ProviderId, string? ProviderStatus)
+internal sealed class AdminRequirement : ICodedRequirement
+{
+    public string Code => "not_an_admin";
+    public string Detail => "Only the platform's operators can do this.";
+    public bool IsMet(CurrentUser user) => user.IsAdmin;
+}
+
+/// <summary>The caller, as loaded with the session (or API key) check of this request (only active, not deleted users get this far).</summary>
+public sealed record CurrentUser(int Id, Guid SessionId, string Email, bool EmailVerified, int? ProviderId, string? ProviderStatus, bool IsAdmin = false)
 {
     /// <summary>The API key the caller authenticated with (SessionId is then empty); null for a session.</summary>
     public int? ApiKeyId { get; init; }

@@ -236,7 +236,7 @@ public static class Ledger
                 """,
                 Pg.P(payment.AmountCents), Pg.P(now), Pg.P(payment.Method), Pg.P(payment.PaymentIntentId), Pg.P(payment.ChargeId),
                 Pg.P(manual ? now : (DateTime?)null), Pg.P(payment.ManualMethod), Pg.P(payment.ManualReference),
-                Pg.P(manual ? payment.ActorUserId : null), Pg.P(b.InvoiceId));
+                Pg.P(manual && payment.ActorRole == "admin" ? payment.ActorUserId : null), Pg.P(b.InvoiceId)); // seed: the admin who confirmed it (admin confirm-manual-payment)
             batch.Add("""
                 UPDATE marketplace.transactions SET status = 'paid', paid_at = $1, stripe_fees_cents = $2
                  WHERE id = $3 AND status = 'invoiced'

@@ -29,8 +29,8 @@ public sealed record PublicReview(
     DateTime? RespondedAt);
 
 /// <summary>
-/// The public review lists of a listing and of a provider: published reviews (flagged ones stay
-/// until a moderator acts), newest first, keyset pages, plus the summary in one aggregate query.
+/// The public review lists of a listing and of a provider: published and flagged reviews (flagged ones
+/// stay until an admin removes them), newest first, keyset pages, plus the summary in one aggregate query.
 /// </summary>
 internal static class PublishedReviews
 {
@@ -46,7 +46,7 @@ internal static class PublishedReviews
         var summary = await SummaryAsync(db, scope, id, ct);
 
         Expression<Func<ReviewRow, bool>> inScope = scope == Scope.Listing ? r => r.ListingId == id : r => r.ProviderId == id;
-        var reviews = db.Reviews.Where(inScope).Where(r => r.Status == "published");
+        var reviews = db.Reviews.Where(inScope).Where(r => r.Status == "published" || r.Status == "flagged");
         if (after is not null)
         {
             reviews = reviews.Where(r => r.CreatedAt < after.CreatedAt || (r.CreatedAt == after.CreatedAt && r.Id < after.Id));
@@ -87,7 +87,7 @@ internal static class PublishedReviews
                    (count(*) FILTER (WHERE rating = 4))::int,
                    (count(*) FILTER (WHERE rating = 5))::int
               FROM marketplace.reviews
-             WHERE {column} = @id AND status = 'published'
+             WHERE {column} = @id AND status IN ('published', 'flagged')
             """, ct,
             new DataParameter("id", id, DataType.Int32));
         return rows[0];

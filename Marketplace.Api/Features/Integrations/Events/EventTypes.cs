@@ -51,6 +51,23 @@ public static class EventTypes
     public const string PayoutFailed = "payout.failed";
     public const string PayoutUpdated = "payout.updated";
 
+    // Operators (admin role, moderation, suspension, badges, account lifecycle)
+    public const string UserAdminGranted = "user.admin_granted";
+    public const string UserAdminRevoked = "user.admin_revoked";
+    public const string UserSuspended = "user.suspended";
+    public const string UserReinstated = "user.reinstated";
+    public const string UserDeleted = "user.deleted";
+    public const string ProviderReinstated = "provider.reinstated";
+    public const string ProviderTenantVerified = "provider.tenant_verified";
+    public const string ProviderBadgesChanged = "provider.badges_changed";
+    public const string ReviewFlagged = "review.flagged";
+    public const string ReviewRemoved = "review.removed";
+    public const string ReviewRestored = "review.restored";
+    public const string ListingArchived = "listing.archived";
+    public const string ThreadClosed = "thread.closed";
+    public const string InvoiceManualPaymentConfirmed = "invoice.manual_payment_confirmed";
+    public const string PaymentIssueResolved = "payment_issue.resolved";
+
     /// <summary>Every type above (and those later capabilities add), for validation and the OpenAPI enum.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

@@ -18,7 +18,7 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, List
             s.Summary = "Update a listing";
             s.Description = "Partial update of one of the caller's listings (anyone else's is 404): an absent field is unchanged, "
                 + "an explicit null clears a nullable field (title and category cannot be cleared). The price rules apply to the "
-                + "result (400). An active listing must stay complete (409 listing_incomplete). The slug never changes.";
+                + "result (400). An active listing must stay complete (409 listing_incomplete). The slug never changes. An archived listing cannot be edited (409 invalid_transition).";
         });
     }
 
@@ -26,6 +26,10 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, List
     {
         var providerId = ListingRules.ManagingProviderId(HttpContext.CurrentUser());
         var current = await OwnedListing.GetAsync(db, r.Id, providerId, ct);
+        if (current.Status == "archived")
+        {
+            throw ApiProblem.InvalidTransition("An archived listing is kept for history and can no longer be edited.");
+        }
 
         var priceType = r.Has(nameof(r.PriceType)) ? r.PriceType : current.PriceType;
         var priceCents = r.Has(nameof(r.PriceCents)) ? r.PriceCents : current.PriceCents;

@@ -25,17 +25,6 @@ internal static class Data
     public static Task<bool> ReviewExistsAsync(Db db, long transactionId, CancellationToken ct) =>
         db.Reviews.AnyAsync(r => r.TransactionId == transactionId, ct);
 
-    /// <summary>
-    /// DESIGN: provider statistics kept exact in the same transaction. Recomputed from the rows (not
-    /// incremented), counting published reviews only; round(numeric, 2) rounds half up.
-    /// </summary>
-    public static Task RecomputeRatingAsync(Db db, int providerId, CancellationToken ct) =>
-        db.ExecuteAsync("""
-            UPDATE marketplace.providers p
-               SET (average_rating, total_reviews) = (
-                   SELECT COALESCE(round(avg(r.rating), 2), 0), count(*)
-                     FROM marketplace.reviews r
-                    WHERE r.provider_id = p.id AND r.status = 'published')
-             WHERE p.id = @id
-            """, ct, new DataParameter("id", providerId, DataType.Int32));
+    /// <summary>DESIGN: provider statistics kept exact in the same transaction (see <see cref="ProviderRating"/>).</summary>
+    public static Task RecomputeRatingAsync(Db db, int providerId, CancellationToken ct) => ProviderRating.RecomputeAsync(db, providerId, ct);
 }

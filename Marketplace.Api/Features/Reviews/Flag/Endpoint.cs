@@ -1,6 +1,9 @@
 using FastEndpoints;
+using LinqToDB;
+using LinqToDB.Async;
 using LinqToDB.Data;
 using Marketplace.Api.Data;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Reviews.Flag;
@@ -19,9 +22,9 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, Resp
         Summary(s =>
         {
             s.Summary = "Flag a review";
-            s.Description = "The reviewed provider asks a moderator to look at a review, with a reason (500 characters). The review stays "
-                + "public and counted in the rating until a moderator acts (status stays published; flagged, flaggedReason and flaggedAt "
-                + "record the flag). Flagging again is idempotent: 200 with the first flag. 403 not_your_review for another provider's review.";
+            s.Description = "The reviewed provider asks a moderator to look at a review, with a reason (500 characters). published -> "
+                + "flagged: the review stays public and counted in the rating until an admin removes or restores it (flaggedReason "
+                + "and flaggedAt record the flag; a restored review cannot be flagged again). Flagging again is idempotent: 200 with the first flag. 403 not_your_review for another provider's review.";
         });
     }
 
@@ -33,17 +36,24 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, Resp
         var reason = req.Reason!.Trim();
 
         await using var transaction = await db.BeginTransactionAsync(ct);
-        if (await Data.FlagAsync(db, req.Id, providerId, reason, now, ct) == 0)
+        var flagged = await Data.FlagAsync(db, req.Id, providerId, reason, now, ct) == 1;
+        if (!flagged)
         {
             // not flaggable by the caller (404/403), or flagged already: the same answer as the first time
             await ReviewAccess.ReviewedByCallerAsync(db, req.Id, providerId, ct);
         }
         else
         {
-            await Audit.WriteAsync(db, clock, new AuditEntry("review", req.Id, "flagged", "published", "published", me.Id, "provider",
+            await Audit.WriteAsync(db, clock, new AuditEntry("review", req.Id, "flagged", "published", "flagged", me.Id, "provider",
                 new { reason }), ct);
         }
         var review = await Data.ReviewAsync(db, req.Id, ct);
+        if (flagged)
+        {
+            var clientId = await db.Reviews.Where(r => r.Id == req.Id).Select(r => r.ClientId).FirstAsync(ct);
+            await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.ReviewFlagged, "review",
+                req.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), review, [me.Id, clientId]), ct);
+        }
         await transaction.CommitAsync(ct);
         await Send.OkAsync(review, ct);
     }

@@ -22,6 +22,6 @@ public sealed class Validator : Validator<Request>
     }
 }
 
-/// <param name="Status">Stays published (public and counted) until a moderator acts.</param>
+/// <param name="Status">flagged: still public and counted until an admin removes or restores it.</param>
 /// <param name="FlaggedReason">The reason of the first flag; flagging again changes nothing.</param>
 public sealed record Response(int Id, [OneOf("published", "flagged", "removed")] string Status, bool Flagged, string? FlaggedReason, DateTime? FlaggedAt);

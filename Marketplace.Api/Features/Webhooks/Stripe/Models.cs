@@ -6,7 +6,7 @@ namespace Marketplace.Api.Features.Webhooks.Stripe;
 
 /// <summary>
 /// A Stripe event as Stripe posts it (documentation type for the OpenAPI document; the endpoint
-/// reads the raw body, verifies Stripe-Signature over it, then parses it as <see cref="StripeEvent"/>).
+/// reads the raw body, verifies Stripe-Signature over it, then parses it as <see cref="Payments.StripeEvents.StripeEvent"/>).
 /// </summary>
 /// <param name="Id">The event id (evt_...); an event seen before is answered 200 duplicate.</param>
 /// <param name="Object">Always "event".</param>

@@ -10,7 +10,7 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
     private static string Url(int reviewId) => $"/api/v1/marketplace/reviews/{reviewId}/flag";
 
     [Fact]
-    public async Task The_reviewed_provider_flags_a_review_which_stays_published_and_counted()
+    public async Task The_reviewed_provider_flags_a_review_which_becomes_flagged_and_stays_public_and_counted()
     {
         var provider = await app.CreateProviderAsync();
         var id = await app.ReviewAsync(provider, 1);
@@ -19,17 +19,17 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         var json = await (await app.Client(provider.Owner.AccessToken).PostJson(Url(id), new { reason = "  Never booked with us.  " }))
             .AssertJson(HttpStatusCode.OK);
 
-        Assert.Equal("published", json.GetProperty("status").GetString());
+        Assert.Equal("flagged", json.GetProperty("status").GetString());
         Assert.True(json.GetProperty("flagged").GetBoolean());
         Assert.Equal("Never booked with us.", json.GetProperty("flaggedReason").GetString());
         using var db = app.Db();
         var review = await db.Reviews.SingleAsync(r => r.Id == id);
-        Assert.Equal(("published", "Never booked with us."), (review.Status, review.FlaggedReason));
+        Assert.Equal(("flagged", "Never booked with us."), (review.Status, review.FlaggedReason));
         Assert.NotNull(review.FlaggedAt);
         var stored = await db.Providers.Where(p => p.Id == provider.Id).Select(p => new { p.AverageRating, p.TotalReviews }).SingleAsync();
         Assert.Equal((3.00m, 2), (stored.AverageRating, stored.TotalReviews));
         var audit = await db.AuditLog.SingleAsync(a => a.EntityType == "review" && a.EntityId == id && a.Action == "flagged");
-        Assert.Equal(("published", "published", (int?)provider.Owner.Id), (audit.FromStatus, audit.ToStatus, audit.ActorUserId));
+        Assert.Equal(("published", "flagged", (int?)provider.Owner.Id), (audit.FromStatus, audit.ToStatus, audit.ActorUserId));
     }
 
     [Fact]

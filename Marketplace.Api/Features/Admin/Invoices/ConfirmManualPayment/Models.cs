@@ -1,0 +1,18 @@
+using FastEndpoints;
+using FluentValidation;
+
+namespace Marketplace.Api.Features.Admin.Invoices.ConfirmManualPayment;
+
+public sealed record Request
+{
+    /// <summary>The invoice's id.</summary>
+    public int Id { get; init; }
+
+    /// <summary>How the payment was checked (kept in the audit log), 1 to 500 characters.</summary>
+    public string? Reason { get; init; }
+}
+
+public sealed class Validator : Validator<Request>
+{
+    public Validator() => RuleFor(r => r.Reason).AdminReason();
+}
