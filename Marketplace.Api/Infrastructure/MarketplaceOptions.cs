@@ -187,6 +187,10 @@ internal sealed class MarketplaceOptionsValidator(IHostEnvironment environment) 
         {
             errors.Add("Marketplace:PublicBaseUrl must be an absolute http(s) URL.");
         }
+        if (o.Reconciliation.IntervalMinutes is < 0 or > 1440)
+        {
+            errors.Add("Marketplace:Reconciliation:IntervalMinutes must be between 0 (off) and 1440.");
+        }
         if (o.Currency is not { Length: 3 } || !o.Currency.All(char.IsAsciiLetterLower))
         {
             errors.Add("Marketplace:Currency must be a lowercase three-letter ISO 4217 code (e.g. usd).");
