@@ -25,4 +25,6 @@ public sealed class Db(DataOptions<Db> options) : DataConnection(options.Options
     public ITable<OutboxMailRow> Outbox => this.GetTable<OutboxMailRow>();
     public ITable<IdempotencyKeyRow> IdempotencyKeys => this.GetTable<IdempotencyKeyRow>();
     public ITable<StripeEventRow> StripeEvents => this.GetTable<StripeEventRow>();
+    public ITable<ListingAvailabilityRow> ListingAvailability => this.GetTable<ListingAvailabilityRow>();
+    public ITable<AvailabilityExceptionRow> AvailabilityExceptions => this.GetTable<AvailabilityExceptionRow>();
 }

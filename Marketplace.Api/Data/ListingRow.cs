@@ -37,6 +37,7 @@ public sealed class ListingRow
     [Column("booking_count")] public int BookingCount { get; set; }
 
     [Column("status"), NotNull] public string Status { get; set; } = "draft";
+    [Column("instant_booking")] public bool InstantBooking { get; set; } = true;
     [Column("published_at", DataType = DataType.DateTimeOffset)] public DateTime? PublishedAt { get; set; }
     [Column("paused_at", DataType = DataType.DateTimeOffset)] public DateTime? PausedAt { get; set; }
 

@@ -46,4 +46,10 @@ public sealed class TransactionRow
 
     // The part of platform_fee_cents given back by refunds (refund_application_fee).
     [Column("platform_fee_refunded_cents")] public long PlatformFeeRefundedCents { get; set; }
+
+    // When a requested or invoiced booking stops holding its slot (request expiry, payment window).
+    [Column("hold_until", DataType = DataType.DateTimeOffset)] public DateTime? HoldUntil { get; set; }
+    [Column("decline_reason")] public string? DeclineReason { get; set; }
+    [Column("declined_at", DataType = DataType.DateTimeOffset)] public DateTime? DeclinedAt { get; set; }
+    [Column("expired_at", DataType = DataType.DateTimeOffset)] public DateTime? ExpiredAt { get; set; }
 }
