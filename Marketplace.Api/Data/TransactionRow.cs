@@ -52,4 +52,5 @@ public sealed class TransactionRow
     [Column("decline_reason")] public string? DeclineReason { get; set; }
     [Column("declined_at", DataType = DataType.DateTimeOffset)] public DateTime? DeclinedAt { get; set; }
     [Column("expired_at", DataType = DataType.DateTimeOffset)] public DateTime? ExpiredAt { get; set; }
+    [Column("reminder_sent_at", DataType = DataType.DateTimeOffset)] public DateTime? ReminderSentAt { get; set; }
 }

@@ -1,3 +1,4 @@
+using Marketplace.Api.Features.Transactions.Lifecycle;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FastEndpoints;
@@ -19,6 +20,7 @@ internal static class Api
         builder.Services.AddMarketplaceEmail();
         builder.Services.AddMarketplaceRateLimiting();
         builder.Services.AddMarketplaceIdempotency();
+        builder.Services.AddBookingLifecycle();
         builder.Services.AddSingleton<Cursors>();
         builder.Services.AddFastEndpoints();
         builder.Services.AddMarketplaceOpenApi();

@@ -103,6 +103,9 @@ public sealed class MarketplaceOptions
         /// <summary>Hours an invoiced booking has to be paid (never past the service start) before it expires.</summary>
         public int PaymentWindowHours { get; set; } = 48;
 
+        /// <summary>Whether this instance runs the expiry and reminder job (several instances may: each booking is claimed once).</summary>
+        public bool JobEnabled { get; set; } = true;
+
         /// <summary>Seconds between two runs of the expiry and reminder job.</summary>
         public int JobIntervalSeconds { get; set; } = 60;
     }

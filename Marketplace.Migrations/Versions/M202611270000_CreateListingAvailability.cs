@@ -48,21 +48,26 @@ ALTER TABLE marketplace.transactions
     ADD COLUMN hold_until timestamptz,
     ADD COLUMN decline_reason varchar(1000),
     ADD COLUMN declined_at timestamptz,
-    ADD COLUMN expired_at timestamptz;
+    ADD COLUMN expired_at timestamptz,
+    ADD COLUMN reminder_sent_at timestamptz;
 COMMENT ON COLUMN marketplace.transactions.hold_until IS 'When a requested or invoiced booking stops holding its slot (request expiry, payment window); the expiry job then moves it to expired.';
 
 -- the seats a listing's slots have taken: only bookings that still hold one (released ones leave the index)
 CREATE INDEX ix_transactions_listing_holds ON marketplace.transactions (listing_id, requested_start_at)
     WHERE status IN ('requested', 'pending', 'invoiced', 'paid', 'in_progress', 'completed') AND requested_start_at IS NOT NULL;
+-- the reminder job's claim
+CREATE INDEX ix_transactions_reminders ON marketplace.transactions (requested_start_at) WHERE status = 'paid' AND reminder_sent_at IS NULL;
 -- the expiry job's claim
 CREATE INDEX ix_transactions_hold_until ON marketplace.transactions (hold_until) WHERE status IN ('requested', 'invoiced');
 ");
 
     public override void Down() => Execute.Sql(@"
 DROP INDEX marketplace.ix_transactions_hold_until;
+DROP INDEX marketplace.ix_transactions_reminders;
 DROP INDEX marketplace.ix_transactions_listing_holds;
 UPDATE marketplace.transactions SET status = 'cancelled' WHERE status IN ('requested', 'declined', 'expired');
 ALTER TABLE marketplace.transactions
+    DROP COLUMN reminder_sent_at,
     DROP COLUMN expired_at,
     DROP COLUMN declined_at,
     DROP COLUMN decline_reason,

@@ -27,6 +27,9 @@ public sealed class Request : PatchRequest, IListingFields
     public string? Availability { get; set => field = Set(value); }
     public string? MetaDescription { get; set => field = Set(value); }
     public string? Keywords { get; set => field = Set(value); }
+
+    /// <summary>True: bookings go ahead at once; false: each booking is a request the provider accepts or declines.</summary>
+    public bool? InstantBooking { get; set => field = Set(value); }
 }
 
 public sealed class Validator : Validator<Request>
@@ -35,6 +38,7 @@ public sealed class Validator : Validator<Request>
     {
         RuleFor(r => r.Title).NotEmpty().MaximumLength(200).When(r => r.Has(nameof(Request.Title)));
         RuleFor(r => r.Category).NotEmpty().OneOf(ListingRules.Categories).When(r => r.Has(nameof(Request.Category)));
+        RuleFor(r => r.InstantBooking).NotNull().When(r => r.Has(nameof(Request.InstantBooking)));
         this.ListingFieldRules();
         RuleFor(r => r.PresentProperties).NotEmpty().OverridePropertyName("request").WithMessage("Send at least one field to change.");
     }
