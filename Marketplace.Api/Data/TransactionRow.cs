@@ -53,4 +53,6 @@ public sealed class TransactionRow
     [Column("declined_at", DataType = DataType.DateTimeOffset)] public DateTime? DeclinedAt { get; set; }
     [Column("expired_at", DataType = DataType.DateTimeOffset)] public DateTime? ExpiredAt { get; set; }
     [Column("reminder_sent_at", DataType = DataType.DateTimeOffset)] public DateTime? ReminderSentAt { get; set; }
+    // The policy the cancellation applied (flexible, moderate, strict, or full).
+    [Column("cancellation_policy")] public string? CancellationPolicy { get; set; }
 }

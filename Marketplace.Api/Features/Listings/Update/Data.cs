@@ -33,6 +33,7 @@ internal static class Data
         update = SetIf(update, r, nameof(r.MetaDescription), l => l.MetaDescription, r.MetaDescription);
         update = SetIf(update, r, nameof(r.Keywords), l => l.Keywords, r.Keywords);
         update = SetIf(update, r, nameof(r.InstantBooking), l => l.InstantBooking, r.InstantBooking ?? true);
+        update = SetIf(update, r, nameof(r.CancellationPolicy), l => l.CancellationPolicy, r.CancellationPolicy);
         return update.UpdateAsync(ct);
     }
 
