@@ -26,4 +26,6 @@ public sealed class Db(DataOptions<Db> options) : DataConnection(options.Options
     public ITable<IdempotencyKeyRow> IdempotencyKeys => this.GetTable<IdempotencyKeyRow>();
     public ITable<StripeEventRow> StripeEvents => this.GetTable<StripeEventRow>();
     public ITable<PayoutRow> Payouts => this.GetTable<PayoutRow>();
+    public ITable<ListingAvailabilityRow> ListingAvailability => this.GetTable<ListingAvailabilityRow>();
+    public ITable<AvailabilityExceptionRow> AvailabilityExceptions => this.GetTable<AvailabilityExceptionRow>();
 }

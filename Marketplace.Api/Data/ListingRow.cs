@@ -37,6 +37,9 @@ public sealed class ListingRow
     [Column("booking_count")] public int BookingCount { get; set; }
 
     [Column("status"), NotNull] public string Status { get; set; } = "draft";
+    [Column("instant_booking")] public bool InstantBooking { get; set; } = true;
+    // Overrides the provider's cancellation policy when set.
+    [Column("cancellation_policy")] public string? CancellationPolicy { get; set; }
     [Column("published_at", DataType = DataType.DateTimeOffset)] public DateTime? PublishedAt { get; set; }
     [Column("paused_at", DataType = DataType.DateTimeOffset)] public DateTime? PausedAt { get; set; }
 

@@ -33,6 +33,9 @@ public sealed class ProviderRow
 
     [Column("business_hours", DataType = DataType.BinaryJson)] public string? BusinessHours { get; set; }
     [Column("time_zone")] public string? TimeZone { get; set; } = "America/New_York";
+    [Column("cancellation_policy"), NotNull] public string CancellationPolicy { get; set; } = "flexible";
+    // SHA-256 of the calendar feed's secret token (Features/Providers/CalendarToken).
+    [Column("calendar_token_hash")] public byte[]? CalendarTokenHash { get; set; }
 
     [Column("total_listings")] public int TotalListings { get; set; }
     [Column("active_listings")] public int ActiveListings { get; set; }

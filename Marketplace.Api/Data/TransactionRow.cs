@@ -50,4 +50,12 @@ public sealed class TransactionRow
     // A payment dispute holds the booking (Payments/Disputes.cs): no start or complete meanwhile.
     [Column("on_hold_at", DataType = DataType.DateTimeOffset)] public DateTime? OnHoldAt { get; set; }
     [Column("on_hold_reason")] public string? OnHoldReason { get; set; }
+    // When a requested or invoiced booking stops holding its slot (request expiry, payment window).
+    [Column("hold_until", DataType = DataType.DateTimeOffset)] public DateTime? HoldUntil { get; set; }
+    [Column("decline_reason")] public string? DeclineReason { get; set; }
+    [Column("declined_at", DataType = DataType.DateTimeOffset)] public DateTime? DeclinedAt { get; set; }
+    [Column("expired_at", DataType = DataType.DateTimeOffset)] public DateTime? ExpiredAt { get; set; }
+    [Column("reminder_sent_at", DataType = DataType.DateTimeOffset)] public DateTime? ReminderSentAt { get; set; }
+    // The policy the cancellation applied (flexible, moderate, strict, or full).
+    [Column("cancellation_policy")] public string? CancellationPolicy { get; set; }
 }

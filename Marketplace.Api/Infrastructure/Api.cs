@@ -1,3 +1,4 @@
+using Marketplace.Api.Features.Transactions.Lifecycle;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FastEndpoints;
@@ -21,6 +22,7 @@ internal static class Api
         builder.Services.AddMarketplaceRateLimiting();
         builder.Services.AddMarketplaceIdempotency();
         Features.Providers.QuickResponderBadgeRegistration.AddQuickResponderBadge(builder.Services);
+        builder.Services.AddBookingLifecycle();
         builder.Services.AddSingleton<Cursors>();
         builder.Services.AddMarketplaceCors();
         Features.Integrations.Webhooks.WebhookRegistration.AddMarketplaceWebhooks(builder.Services);

@@ -29,6 +29,7 @@ public sealed class MarketplaceOptions
     public WebhooksOptions Webhooks { get; set; } = new();
     public OperatorsOptions Operators { get; set; } = new();
     public ReconciliationOptions Reconciliation { get; set; } = new();
+    public BookingOptions Bookings { get; set; } = new();
 
     public sealed class LoggingOptions
     {
@@ -164,6 +165,22 @@ public sealed class MarketplaceOptions
         public int RetentionHours { get; set; } = 24;
     }
 
+    /// <summary>Booking lifecycle (Features/Transactions/Lifecycle): how long a request and an invoice hold a slot.</summary>
+    public sealed class BookingOptions
+    {
+        /// <summary>Hours a booking request waits for the provider's answer before it expires.</summary>
+        public int RequestExpiryHours { get; set; } = 72;
+
+        /// <summary>Hours an invoiced booking has to be paid (never past the service start) before it expires.</summary>
+        public int PaymentWindowHours { get; set; } = 48;
+
+        /// <summary>Whether this instance runs the expiry and reminder job (several instances may: each booking is claimed once).</summary>
+        public bool JobEnabled { get; set; } = true;
+
+        /// <summary>Seconds between two runs of the expiry and reminder job.</summary>
+        public int JobIntervalSeconds { get; set; } = 60;
+    }
+
     public sealed class RateLimitingOptions
     {
         public bool Enabled { get; set; } = true;
@@ -266,6 +283,10 @@ internal sealed class MarketplaceOptionsValidator(IHostEnvironment environment) 
         if (o.Idempotency.RetentionHours is < 1 or > 8760)
         {
             errors.Add("Marketplace:Idempotency:RetentionHours must be between 1 and 8760.");
+        }
+        if (o.Bookings.RequestExpiryHours is < 1 or > 8760 || o.Bookings.PaymentWindowHours is < 1 or > 8760 || o.Bookings.JobIntervalSeconds is < 1 or > 86400)
+        {
+            errors.Add("Marketplace:Bookings:RequestExpiryHours (1-8760), PaymentWindowHours (1-8760) and JobIntervalSeconds (1-86400) must be in range.");
         }
         foreach (var proxy in o.KnownProxies)
         {

@@ -66,6 +66,7 @@ public static class Invoicing
             .Set(t => t.TaxRate, price.TaxRate)
             .Set(t => t.TotalCents, price.TotalCents)
             .Set(t => t.ProviderPayoutCents, price.ProviderPayoutCents)
+            .Set(t => t.HoldUntil, PaymentDeadline(options, now, transaction.RequestedStartAt))
             .UpdateAsync(ct);
         if (moved == 0)
         {
@@ -81,6 +82,16 @@ public static class Invoicing
         var parties = await Bookings.PartiesAsync(db, transaction.Id, ct);
         await Outbox.EnqueueAsync(db, clock, BookingMails.InvoiceIssued(parties, invoice, options), ct);
         return invoice;
+    }
+
+    /// <summary>
+    /// When an unpaid invoiced booking expires (Features/Transactions/Lifecycle/BookingExpiry): the payment
+    /// window after invoicing, and never after the service start.
+    /// </summary>
+    public static DateTime PaymentDeadline(MarketplaceOptions options, DateTime invoicedAt, DateTime? startsAt)
+    {
+        var window = invoicedAt.AddHours(options.Bookings.PaymentWindowHours);
+        return startsAt is { } start && start > invoicedAt && start < window ? start : window;
     }
 
     /// <summary>How an invoice of this provider is paid: through Stripe, or outside the platform (manual/offline).</summary>

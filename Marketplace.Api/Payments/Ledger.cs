@@ -211,7 +211,7 @@ public static class Ledger
                 batch.Audit(new AuditEntry("invoice", b.InvoiceId, "duplicate_payment", b.InvoiceStatus, b.InvoiceStatus, payment.ActorUserId, payment.ActorRole, facts));
             }
         }
-        else if (b.InvoiceStatus == "void" || b.TransactionStatus == "cancelled")
+        else if (b.InvoiceStatus == "void" || b.TransactionStatus is "cancelled" or "expired" or "declined")
         {
             outcome = PaymentOutcome.PaidAfterCancel;
             batch.Audit(new AuditEntry("invoice", b.InvoiceId, "payment_after_cancel", b.InvoiceStatus, b.InvoiceStatus, payment.ActorUserId, payment.ActorRole, facts));

@@ -94,6 +94,8 @@ public sealed class AppFixture : IAsyncLifetime
             // every test shares one host and one client IP: only the rate-limit tests use a low limit, on a host of their own
             ["Marketplace:RateLimiting:AuthPerMinute"] = "10000",
             ["Marketplace:Database:MigrateOnStartup"] = "false",
+            // hosts with a moved clock would expire every test's bookings: the booking-expiry tests run the job by hand
+            ["Marketplace:Bookings:JobEnabled"] = "false",
             ["Marketplace:Stripe:SecretKey"] = Infrastructure.Stripe.FakeStripe.SecretKey,
             ["Marketplace:Stripe:WebhookSecret"] = Infrastructure.Stripe.FakeStripe.WebhookSecret,
             ["Marketplace:Stripe:ConnectWebhookSecret"] = Infrastructure.Stripe.FakeStripe.ConnectWebhookSecret,

@@ -33,6 +33,8 @@ public sealed record ListingDetails(
     DateTime? PausedAt,
     DateTime CreatedAt,
     DateTime UpdatedAt,
+    bool InstantBooking,
+    string? CancellationPolicy,
     ProviderSummary Provider)
 {
     /// <summary>A listing that is not deleted, by id, with its provider.</summary>
@@ -51,5 +53,5 @@ public sealed record ListingDetails(
         l.Id, l.Slug, l.Title, l.Description, l.Category, l.Subcategory, l.PriceCents, l.PriceType, l.PriceText,
         ListingRules.ImagesFromJson(l.Images), l.CoverImageUrl, l.City, l.State, l.Zip, l.Duration, l.Availability,
         l.MetaDescription, l.Keywords, l.ViewCount, l.InquiryCount, l.BookingCount, l.Status, l.PublishedAt, l.PausedAt,
-        l.CreatedAt, l.UpdatedAt, provider);
+        l.CreatedAt, l.UpdatedAt, l.InstantBooking, l.CancellationPolicy, provider);
 }

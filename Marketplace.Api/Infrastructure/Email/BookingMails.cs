@@ -54,7 +54,7 @@ public static class BookingMails
     {
         var text = $"""
             Booking #{t.Id} ("{parties.ServiceDescription}") with {parties.BusinessName} was cancelled by the {by}.
-            {(reason is { Length: > 0 } ? $"Reason: {reason}\n" : "")}{(refundFollows ? "The payment is refunded in full.\n" : "")}
+            {(reason is { Length: > 0 } ? $"Reason: {reason}\n" : "")}{(refundFollows ? "The payment is refunded as the cancellation policy provides.\n" : "")}
             {Link(o, t.Id)}
             """;
         yield return new("booking_cancelled", parties.ClientEmail, $"Booking #{t.Id} cancelled", text);

@@ -68,6 +68,13 @@ public static class EventTypes
     public const string InvoiceManualPaymentConfirmed = "invoice.manual_payment_confirmed";
     public const string PaymentIssueResolved = "payment_issue.resolved";
 
+    // availability and the booking lifecycle (Features/Listings/Availability, Features/Transactions/Lifecycle)
+    public const string ListingAvailabilityChanged = "listing.availability_changed";
+    public const string TransactionRequested = "transaction.requested";
+    public const string TransactionAccepted = "transaction.accepted";
+    public const string TransactionDeclined = "transaction.declined";
+    public const string TransactionExpired = "transaction.expired";
+
     /// <summary>Every type above (and those later capabilities add), for validation and the OpenAPI enum.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

@@ -56,6 +56,7 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, List
                 MetaDescription = r.MetaDescription,
                 Keywords = r.Keywords,
                 Status = "draft",
+                InstantBooking = r.InstantBooking ?? true,
                 CreatedAt = now,
                 UpdatedAt = now,
             };
@@ -64,6 +65,10 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, List
                 await using var tx = await db.BeginTransactionAsync(ct);
                 var id = await Data.InsertAsync(db, row, ct);
                 await ListingCounters.MoveAsync(db, providerId, total: +1, active: 0, ct);
+                if (r.PriceType == "hourly")
+                {
+                    await Availability.DefaultPlan.FromBusinessHoursAsync(db, id, providerId, now, ct);
+                }
                 await Audit.WriteAsync(db, clock, new AuditEntry("listing", id, "create", null, "draft", caller.Id, "provider"), ct);
                 await tx.CommitAsync(ct);
                 var created = await ListingDetails.LoadAsync(db, id, ct) ?? throw ApiProblem.NotFound("listing");

@@ -31,6 +31,9 @@ public sealed record Request : IListingFields
     public string? MetaDescription { get; init; }
     /// <summary>Search keywords, also matched by GET /listings?q=.</summary>
     public string? Keywords { get; init; }
+
+    /// <summary>True (default): a booking goes ahead at once; false: it is a request the provider accepts or declines.</summary>
+    public bool? InstantBooking { get; init; }
 }
 
 public sealed class Validator : Validator<Request>

@@ -32,6 +32,8 @@ internal static class Data
         update = SetIf(update, r, nameof(r.Availability), l => l.Availability, r.Availability);
         update = SetIf(update, r, nameof(r.MetaDescription), l => l.MetaDescription, r.MetaDescription);
         update = SetIf(update, r, nameof(r.Keywords), l => l.Keywords, r.Keywords);
+        update = SetIf(update, r, nameof(r.InstantBooking), l => l.InstantBooking, r.InstantBooking ?? true);
+        update = SetIf(update, r, nameof(r.CancellationPolicy), l => l.CancellationPolicy, r.CancellationPolicy);
         return update.UpdateAsync(ct);
     }
 

@@ -27,6 +27,12 @@ public sealed class Request : PatchRequest, IListingFields
     public string? Availability { get; set => field = Set(value); }
     public string? MetaDescription { get; set => field = Set(value); }
     public string? Keywords { get; set => field = Set(value); }
+
+    /// <summary>True: bookings go ahead at once; false: each booking is a request the provider accepts or declines.</summary>
+    public bool? InstantBooking { get; set => field = Set(value); }
+
+    /// <summary>flexible, moderate or strict: overrides the provider's cancellation policy; null returns to it.</summary>
+    public string? CancellationPolicy { get; set => field = Set(value); }
 }
 
 public sealed class Validator : Validator<Request>
@@ -35,6 +41,9 @@ public sealed class Validator : Validator<Request>
     {
         RuleFor(r => r.Title).NotEmpty().MaximumLength(200).When(r => r.Has(nameof(Request.Title)));
         RuleFor(r => r.Category).NotEmpty().OneOf(ListingRules.Categories).When(r => r.Has(nameof(Request.Category)));
+        RuleFor(r => r.InstantBooking).NotNull().When(r => r.Has(nameof(Request.InstantBooking)));
+        RuleFor(r => r.CancellationPolicy).Must(p => p is null || Transactions.CancellationPolicies.Names.Contains(p))
+            .WithMessage("cancellationPolicy must be one of flexible, moderate, strict (or null for the provider's).");
         this.ListingFieldRules();
         RuleFor(r => r.PresentProperties).NotEmpty().OverridePropertyName("request").WithMessage("Send at least one field to change.");
     }

@@ -30,6 +30,7 @@ internal static class Data
         update = SetIf(update, r, nameof(r.PaymentInstructions), p => p.PaymentInstructions, r.PaymentInstructions);
         update = SetIf(update, r, nameof(r.BusinessHours), p => p.BusinessHours, BusinessHours.ToJson(r.BusinessHours));
         update = SetIf(update, r, nameof(r.TimeZone), p => p.TimeZone, r.TimeZone);
+        update = SetIf(update, r, nameof(r.CancellationPolicy), p => p.CancellationPolicy, r.CancellationPolicy ?? "flexible");
         return update.UpdateAsync(ct);
     }
 

@@ -26,6 +26,9 @@ public sealed class Request : PatchRequest
     public string? PaymentInstructions { get; set => field = Set(value); }
     public IReadOnlyDictionary<string, OpeningPeriod[]>? BusinessHours { get; set => field = Set(value); }
     public string? TimeZone { get; set => field = Set(value); }
+
+    /// <summary>The default cancellation policy of the provider's bookings: flexible, moderate or strict (listings may override it).</summary>
+    public string? CancellationPolicy { get; set => field = Set(value); }
 }
 
 public sealed class Validator : Validator<Request>
@@ -48,6 +51,9 @@ public sealed class Validator : Validator<Request>
         RuleFor(r => r.PaymentInstructions).MaximumLength(2000);
         RuleFor(r => r.BusinessHours).ValidBusinessHours();
         RuleFor(r => r.TimeZone).IanaTimeZone();
+        RuleFor(r => r.CancellationPolicy).NotNull().Must(p => Transactions.CancellationPolicies.Names.Contains(p))
+            .When(r => r.Has(nameof(Request.CancellationPolicy)))
+            .WithMessage("cancellationPolicy must be one of flexible, moderate, strict.");
         RuleFor(r => r.PresentProperties).NotEmpty().OverridePropertyName("request").WithMessage("Send at least one field to change.");
     }
 }

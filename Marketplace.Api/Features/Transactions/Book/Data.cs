@@ -7,7 +7,7 @@ namespace Marketplace.Api.Features.Transactions.Book;
 /// <summary>What is booked: the provider, and the listing when booking one.</summary>
 internal sealed record Target(
     int ProviderId, int ProviderUserId, string ProviderStatus, string PaymentMode,
-    int? ListingId, string? ListingTitle, string? ListingStatus, string? PriceType, long? PriceCents);
+    int? ListingId, string? ListingTitle, string? ListingStatus, string? PriceType, long? PriceCents, bool InstantBooking = true);
 
 internal static class Data
 {
@@ -16,7 +16,7 @@ internal static class Data
         (from l in db.Listings
          join p in db.Providers on l.ProviderId equals p.Id
          where l.Id == listingId && l.DeletedAt == null && l.Status != "draft" && p.DeletedAt == null
-         select new Target(p.Id, p.UserId, p.Status, p.PaymentMode, l.Id, l.Title, l.Status, l.PriceType, l.PriceCents))
+         select new Target(p.Id, p.UserId, p.Status, p.PaymentMode, l.Id, l.Title, l.Status, l.PriceType, l.PriceCents, l.InstantBooking))
         .FirstOrDefaultAsync(ct);
 
     public static Task<Target?> ProviderAsync(Db db, int providerId, CancellationToken ct) =>

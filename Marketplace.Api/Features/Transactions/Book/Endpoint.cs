@@ -1,7 +1,9 @@
 using FastEndpoints;
 using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Data;
+using Marketplace.Api.Features.Listings.Availability;
 using Marketplace.Api.Infrastructure;
+using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Infrastructure.Email;
 using Marketplace.Api.Payments;
 
@@ -27,7 +29,10 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Mark
                 + "is computed at once (price x quantity) and the booking is invoiced automatically (status invoiced); a custom or "
                 + "contact listing, or a direct request, creates a pending request the provider prices with POST /transactions/{id}/invoice. "
                 + "The client's notes go in serviceNotes (notes is a deprecated alias). Verified e-mail required. Honours Idempotency-Key. Errors: 403 cannot_book_own_listing; 404 listing or provider; "
-                + "409 listing_not_bookable, provider_not_available, idempotency_key_reused, idempotency_request_in_progress.";
+                + "409 listing_not_bookable, provider_not_available, slot_unavailable, idempotency_key_reused, idempotency_request_in_progress. "
+                + "A listing with an availability plan is booked by the slot: requestedStartAt/requestedEndAt must be the bounds of a slot "
+                + "with a seat left (GET /listings/{slug}/timeslots), else 409 slot_unavailable. A listing with instantBooking false "
+                + "creates a request (status requested) the provider accepts or declines; it expires unanswered.";
             s.Responses[201] = "The booking, with its invoice when it was invoiced at once.";
         });
     }
@@ -43,6 +48,13 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Mark
         }
         HttpContext.Response.Headers.Location = $"/{Infrastructure.Api.RoutePrefix}/transactions/{result.Body!.Id}";
         await Send.ResponseAsync(result.Body, result.Status, ct);
+    }
+
+    /// <summary>An unanswered request expires after RequestExpiryHours, and never after the service start.</summary>
+    private DateTime RequestDeadline(DateTime now, DateTime? startsAt)
+    {
+        var expiry = now.AddHours(options.Bookings.RequestExpiryHours);
+        return startsAt is { } start && start > now && start < expiry ? start : expiry;
     }
 
     private async Task<(int, TransactionView)> BookAsync(Request req, CurrentUser me, IdempotencyScope scope, CancellationToken ct)
@@ -69,7 +81,19 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Mark
         {
             AddError(r => r.RequestedStartAt!, "requestedStartAt must not be in the past.");
         }
+        // a listing with an availability plan is booked by the slot (Features/Listings/Availability)
+        var plan = target.ListingId is { } planned ? await ListingSlots.PlanAsync(db, planned, ct) : null;
+        if (plan is not null && (req.RequestedStartAt is null || req.RequestedEndAt is null))
+        {
+            AddError(r => r.RequestedStartAt!, "This listing is booked by the slot: give requestedStartAt and requestedEndAt of a slot (GET /listings/{slug}/timeslots).");
+        }
         var priced = target.PriceType is "fixed" or "hourly" or "daily" && target.PriceCents is not null;
+        if (plan is not null && req.Quantity is null && target.PriceType is "hourly" or "daily")
+        {
+            // the slot is the quantity: its hours (or days), rounded up
+            var unit = target.PriceType == "hourly" ? 60 : 1440;
+            req = req with { Quantity = Math.Max(1, (plan.Plan.SlotMinutes + unit - 1) / unit) };
+        }
         if (target.PriceType is "hourly" or "daily" && req.Quantity is null)
         {
             AddError(r => r.Quantity!, $"An {target.PriceType} listing needs a quantity ({(target.PriceType == "hourly" ? "hours" : "days")}).");
@@ -93,6 +117,12 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Mark
             {
                 throw ApiProblem.Conflict("listing_not_bookable", "This listing is not taking bookings right now.");
             }
+            if (target.ListingId is { } scheduled)
+            {
+                // under the listing's lock: every booking of the listing queues here, so the seats counted are the seats taken
+                await SlotCheck.EnsureBookableAsync(db, scheduled, req.RequestedStartAt?.ToUniversalTime(), req.RequestedEndAt?.ToUniversalTime(), now, c);
+            }
+            var requested = !target.InstantBooking;
             var transaction = new TransactionRow
             {
                 ClientId = me.Id,
@@ -103,16 +133,17 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Mark
                 Quantity = quantity,
                 RequestedStartAt = req.RequestedStartAt?.ToUniversalTime(),
                 RequestedEndAt = req.RequestedEndAt?.ToUniversalTime(),
-                Status = "pending",
+                Status = requested ? "requested" : "pending",
+                HoldUntil = requested ? RequestDeadline(now, req.RequestedStartAt?.ToUniversalTime()) : null,
                 CreatedAt = now,
             };
             transaction.Id = await Data.InsertAsync(db, transaction, c);
             await Data.CountBookingAsync(db, target.ProviderId, target.ListingId, c);
-            await Audit.WriteAsync(db, clock, new AuditEntry("transaction", transaction.Id, "booked", null, "pending", me.Id, PartyRole.Client,
+            await Audit.WriteAsync(db, clock, new AuditEntry("transaction", transaction.Id, "booked", null, transaction.Status, me.Id, PartyRole.Client,
                 new { target.ListingId, quantity, target.PriceType }), c);
             await ResourceEvents.TransactionAsync(db, clock, options, EventTypes.TransactionBooked, transaction.Id, c);
 
-            if (priced)
+            if (priced && !requested)
             {
                 var price = Money.Breakdown(target.PriceCents!.Value * quantity, 0m, options.Fees.PlatformFeeBps, options.Fees.MinimumPlatformFeeCents);
                 await Invoicing.IssueAsync(db, clock, options, transaction, price, Invoicing.PaymentMethodFor(target.PaymentMode),
@@ -125,6 +156,11 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Mark
             await Outbox.EnqueueAsync(db, clock, BookingMails.BookingRequested(parties, transaction, options), c);
 
             var view = await TransactionViews.LoadAsync(db, transaction.Id, PartyRole.Client, options.Currency, c);
+            if (requested)
+            {
+                await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.TransactionRequested, "transaction",
+                    transaction.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), view, [me.Id, target.ProviderUserId]), c);
+            }
             await scope.CompleteAsync(StatusCodes.Status201Created, view, c);
             return (StatusCodes.Status201Created, view);
         }, ct);

@@ -9,8 +9,8 @@ internal static class Data
 {
     /// <summary>Statuses each party may cancel from (seed workflow: the client before work starts, the provider before completion).</summary>
     public static string[] CancellableFrom(string role) => role == PartyRole.Client
-        ? ["pending", "invoiced", "paid"]
-        : ["pending", "invoiced", "paid", "in_progress"];
+        ? ["requested", "pending", "invoiced", "paid"]
+        : ["requested", "pending", "invoiced", "paid", "in_progress"];
 
     /// <summary>One conditional update on the status that was read: 0 rows when the booking changed meanwhile.</summary>
     public static Task<int> CancelAsync(Db db, long id, string from, string by, string? reason, DateTime now, CancellationToken ct) =>

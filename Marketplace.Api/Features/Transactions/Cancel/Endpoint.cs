@@ -23,7 +23,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
             s.Summary = "Cancel a booking";
             s.Description = "The client cancels before the work starts (pending, invoiced, paid); the provider before completion "
                 + "(also in_progress). An unpaid invoice becomes void and its Checkout Session is expired; a paid booking is refunded "
-                + "in full (through Stripe, reversing the transfer and the platform fee). Both parties are notified. Errors: 404 not a "
+                + "by the cancellation policy in force when the cancellation commits (GET /transactions/{id}/cancellation-quote shows it; a provider's cancellation refunds in full), through Stripe, reversing the transfer and the platform fee proportionally. Both parties are notified. Errors: 404 not a "
                 + "party; 409 invalid_transition; 502 stripe_error when the refund failed after the cancellation (the booking stays "
                 + "cancelled; the provider retries with POST /transactions/{id}/refund).";
         });
@@ -41,7 +41,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var invoice = await db.InTransactionAsync(async c =>
+        var (invoice, terms) = await db.InTransactionAsync(async c =>
         {
             // the booking, then its invoice (LockOrder): the provider's void and the payment webhook take them in this order too
             if (await Data.CancelAsync(db, req.Id, transaction.Status, role, req.Reason, now, c) == 0)
@@ -52,6 +52,9 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
                 new { reason = req.Reason }), c);
 
             var row = await db.Invoices.FirstOrDefaultAsync(i => i.TransactionId == req.Id, c);
+            // the cancellation policy's terms at the moment this commits (README "Cancellation policies"); stored with the booking
+            var terms = CancellationPolicies.Terms(role, await CancellationPolicies.PolicyOfAsync(db, transaction, c), transaction, row, now);
+            await db.Transactions.Where(t => t.Id == req.Id).Set(t => t.CancellationPolicy, terms.Policy).UpdateAsync(c);
             if (row is not null && await Data.VoidInvoiceAsync(db, row.Id, now, c) == 1)
             {
                 await Audit.WriteAsync(db, clock, new AuditEntry("invoice", row.Id, "voided", row.Status, "void", me.Id, role,
@@ -60,13 +63,13 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
             }
             await ResourceEvents.TransactionAsync(db, clock, options, EventTypes.TransactionCancelled, req.Id, c);
 
-            var refundFollows = row is not null && row.PaidCents > row.RefundedCents;
+            var refundFollows = terms.RefundCents > 0;
             var parties = await Bookings.PartiesAsync(db, req.Id, c);
             foreach (var mail in BookingMails.Cancelled(parties, transaction, role, req.Reason, refundFollows, options))
             {
                 await Outbox.EnqueueAsync(db, clock, mail, c);
             }
-            return row;
+            return (row, terms);
         }, ct);
 
         // Stripe after the commit: the cancellation stands whatever Stripe answers
@@ -74,9 +77,9 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
         {
             await CheckoutSessions.ExpireQuietlyAsync(db, stripe, invoice.StripeCheckoutSessionId, invoice.StripeCheckoutExpiresAt, clock, logger, ct);
         }
-        if (invoice is not null && invoice.PaidCents > invoice.RefundedCents)
+        if (invoice is not null && terms.RefundCents > 0)
         {
-            await Refunds.IssueAsync(db, stripe, clock, options, req.Id, invoice.PaidCents - invoice.RefundedCents,
+            await Refunds.IssueAsync(db, stripe, clock, options, req.Id, terms.RefundCents,
                 req.Reason ?? "booking cancelled", me.Id, role, ct);
         }
 
