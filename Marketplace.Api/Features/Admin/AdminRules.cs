@@ -29,7 +29,7 @@ public static class AdminRules
 /// <param name="ToStatus">The status after, when the action moved one.</param>
 /// <param name="ActorUserId">Who acted; null when the system did (webhook, job, CLI).</param>
 /// <param name="ActorRole">client | provider | admin | system</param>
-/// <param name="Details">What else the action recorded (reason, amounts).</param>
+/// <param name="Details">What else the action recorded (reason, amounts), as a JSON object.</param>
 /// <param name="CreatedAt">When.</param>
 public sealed record AdminAuditItem(
     long Id,
@@ -40,11 +40,11 @@ public sealed record AdminAuditItem(
     string? ToStatus,
     int? ActorUserId,
     string? ActorRole,
-    JsonElement? Details,
+    IReadOnlyDictionary<string, JsonElement>? Details,
     DateTime CreatedAt)
 {
     public static AdminAuditItem From(AuditLogRow a) => new(a.Id, a.EntityType, a.EntityId, a.Action, a.FromStatus, a.ToStatus,
-        a.ActorUserId, a.ActorRole, a.Details is null ? null : JsonDocument.Parse(a.Details).RootElement.Clone(), a.CreatedAt);
+        a.ActorUserId, a.ActorRole, a.Details is null ? null : JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(a.Details), a.CreatedAt);
 
     /// <summary>The newest audit rows about a user or done by them.</summary>
     public static async Task<IReadOnlyList<AdminAuditItem>> RecentForUserAsync(Db db, int userId, int limit, CancellationToken ct)

@@ -1,5 +1,4 @@
 using FastEndpoints;
-using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Data;
 using Marketplace.Api.Features.Listings.Availability;
 using Marketplace.Api.Infrastructure;
