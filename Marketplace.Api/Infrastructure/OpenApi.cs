@@ -20,7 +20,8 @@ internal static class OpenApi
                 s.Title = "Marketplace API";
                 s.Version = "v1";
                 s.Description = "REST API of the pet-services marketplace. Money is in integer minor units (fields ending in Cents); "
-                    + "times are ISO-8601 UTC; errors are RFC 9457 problem details with a stable `code`.";
+                    + "times are ISO-8601 UTC; errors are RFC 9457 problem details with a stable `code`. A method that a path does not list "
+                    + "answers 405 method_not_allowed (with an Allow header), on every path.";
                 s.SchemaSettings.SchemaNameGenerator = new SliceSchemaNames();
                 // a PATCH request is one flat object, not allOf [PatchRequest, {...}]
                 s.SchemaSettings.FlattenInheritanceHierarchy = true;
