@@ -129,6 +129,19 @@ internal sealed class IdempotencyKeyParameter : NSwag.Generation.Processors.IOpe
     }
 }
 
+/// <summary>
+/// Endpoint metadata: an anonymous endpoint that reads the bearer token when one is sent (the owner
+/// sees more); documented as <c>security: [{}, {bearer}]</c>, i.e. optional.
+/// </summary>
+public sealed class OptionalBearer
+{
+    public static readonly OptionalBearer Instance = new();
+
+    private OptionalBearer()
+    {
+    }
+}
+
 /// <summary>Endpoint metadata: a request header the endpoint reads (documented as a header parameter).</summary>
 public sealed record HeaderParameter(string Name, bool Required, string Description);
 
