@@ -20,7 +20,8 @@ internal static class OpenApi
                 s.Title = "Marketplace API";
                 s.Version = "v1";
                 s.Description = "REST API of the pet-services marketplace. Money is in integer minor units (fields ending in Cents); "
-                    + "times are ISO-8601 UTC; errors are RFC 9457 problem details with a stable `code`.";
+                    + "times are ISO-8601 UTC; errors are RFC 9457 problem details with a stable `code`. A method that a path does not list "
+                    + "answers 405 method_not_allowed (with an Allow header), on every path.";
                 s.SchemaSettings.SchemaNameGenerator = new SliceSchemaNames();
                 // a PATCH request is one flat object, not allOf [PatchRequest, {...}]
                 s.SchemaSettings.FlattenInheritanceHierarchy = true;
@@ -125,6 +126,19 @@ internal sealed class IdempotencyKeyParameter : NSwag.Generation.Processors.IOpe
             });
         }
         return true;
+    }
+}
+
+/// <summary>
+/// Endpoint metadata: an anonymous endpoint that reads the bearer token when one is sent (the owner
+/// sees more); documented as <c>security: [{}, {bearer}]</c>, i.e. optional.
+/// </summary>
+public sealed class OptionalBearer
+{
+    public static readonly OptionalBearer Instance = new();
+
+    private OptionalBearer()
+    {
     }
 }
 

@@ -18,7 +18,7 @@ namespace Marketplace.Tests.Platform;
 /// signed webhooks, start, complete, review, respond, messages, dashboard. What only a test can do
 /// (read the mailbox, play the client paying on Stripe's page) the walk asks of the hooks served here.
 /// </summary>
-public sealed class TypedClientWalkTests(AppFixture app) : IClassFixture<AppFixture>
+public sealed class TypedClientWalkTests(AppFixture app, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<AppFixture>
 {
     private static readonly TimeSpan WalkTimeout = TimeSpan.FromSeconds(120);
 
@@ -50,8 +50,8 @@ public sealed class TypedClientWalkTests(AppFixture app) : IClassFixture<AppFixt
             },
         };
         using var node = Process.Start(start) ?? throw new InvalidOperationException("node could not be started (Node.js 20+ must be installed)");
-        var output = node.StandardOutput.ReadToEndAsync();
-        var errors = node.StandardError.ReadToEndAsync();
+        var stdout = node.StandardOutput.ReadToEndAsync();
+        var stderr = node.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(WalkTimeout);
         try
         {
@@ -61,7 +61,8 @@ public sealed class TypedClientWalkTests(AppFixture app) : IClassFixture<AppFixt
         {
             node.Kill(entireProcessTree: true);
         }
-        var log = await output + await errors;
+        var log = await stdout + await stderr;
+        output.WriteLine(log);
         Assert.True(node.HasExited && node.ExitCode == 0, $"the walk failed (exit {(node.HasExited ? node.ExitCode : -1)}):\n{log}");
         Assert.Contains("walk finished", log, StringComparison.Ordinal);
     }

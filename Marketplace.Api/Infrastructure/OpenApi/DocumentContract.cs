@@ -113,6 +113,10 @@ internal static partial class DocumentContract
     {
         // an operation without a security requirement is one anyone may call: say so, there is no global default
         operation["security"] ??= new JsonArray();
+        if (operation.Remove(OperationContract.OptionalBearerMarker))
+        {
+            operation["security"] = new JsonArray(new JsonObject(), new JsonObject { ["JWTBearerAuth"] = new JsonArray() });
+        }
         var responses = operation["responses"]!.AsObject();
         foreach (var (status, description, applies) in CommonAnswers)
         {

@@ -17,6 +17,7 @@ namespace Marketplace.Api.Infrastructure.OpenApiContract;
 internal sealed class OperationContract : IOperationProcessor
 {
     public const string RateLimited = "x-rate-limited";
+    public const string OptionalBearerMarker = "x-optional-bearer";
     private const string FeaturePrefix = "Marketplace.Api.Features.";
 
     public bool Process(OperationProcessorContext context)
@@ -36,6 +37,11 @@ internal sealed class OperationContract : IOperationProcessor
         {
             operation.ExtensionData ??= new Dictionary<string, object?>();
             operation.ExtensionData[RateLimited] = true;
+        }
+        if (metadata.OfType<OptionalBearer>().Any())
+        {
+            operation.ExtensionData ??= new Dictionary<string, object?>();
+            operation.ExtensionData[OptionalBearerMarker] = true;
         }
         var request = definition?.ReqDtoType;
         if (request is not null && request != typeof(EmptyRequest))
