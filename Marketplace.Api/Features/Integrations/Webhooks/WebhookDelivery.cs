@@ -33,6 +33,7 @@ public sealed class WebhookDelivery : BackgroundService
     public static readonly TimeSpan LongestRetry = TimeSpan.FromHours(12);
     public static readonly TimeSpan GiveUpAfter = TimeSpan.FromDays(3);
     private const int FanOutBatch = 1000;
+    private static readonly TimeSpan FanOutInterval = TimeSpan.FromMilliseconds(200);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -68,17 +69,27 @@ public sealed class WebhookDelivery : BackgroundService
             return;
         }
         var poll = TimeSpan.FromMilliseconds(options.Webhooks.PollMilliseconds);
+        var lastFanOut = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await FanOutAsync(stoppingToken);
+                // while busy, fan out at most every 200 ms (one transaction each), not once per freed slot
+                if (clock.GetUtcNow() - lastFanOut >= FanOutInterval)
+                {
+                    await FanOutAsync(stoppingToken);
+                    lastFanOut = clock.GetUtcNow();
+                }
                 // claim only what free slots can take; attempts run on while the loop goes on claiming
                 var claimed = await StartDueAsync(slots.CurrentCount, stoppingToken);
-                if (claimed > 0 && slots.CurrentCount > 0)
+                if (claimed > 0)
                 {
+                    // there may be more: claim again as soon as a slot is free, not after a poll interval
+                    await slots.WaitAsync(stoppingToken);
+                    slots.Release();
                     continue;
                 }
+                lastFanOut = DateTimeOffset.MinValue;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
