@@ -32,7 +32,7 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
                 + "account with the platform fee as application fee) and is sent to checkoutUrl; an open session is reused until it "
                 + "expires. Takes no body. The payment is recorded when Stripe's webhook arrives. Honours Idempotency-Key. Errors: 403 not_invoice_client; "
                 + "404 not a party; 409 invoice_already_paid, invoice_void, invoice_zero_balance, provider_cannot_accept_payments, "
-                + "idempotency_key_reused, payment_in_progress (the session being replaced was paid meanwhile); 502 stripe_error; 503 "
+                + "idempotency_key_reused, payment_in_progress (the session being replaced was paid meanwhile), payment_window_closed (the booking's payment window is over); 502 stripe_error; 503 "
                 + "stripe_not_configured, stripe_unavailable (too many calls waiting on Stripe); 504 stripe_unavailable (Stripe did not "
                 + "answer in time); both with Retry-After. A session about to expire is expired at Stripe before a new one is issued.";
         });
@@ -65,6 +65,11 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Stri
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
+        // past its payment window the booking no longer holds its slot (the expiry job voids it shortly): no new payment
+        if (await db.Transactions.AnyAsync(t => t.Id == invoice.TransactionId && t.Status == "invoiced" && t.HoldUntil != null && t.HoldUntil <= now, ct))
+        {
+            throw ApiProblem.Conflict("payment_window_closed", "The time to pay this booking is over; its slot was released. Book again.");
+        }
         if (OpenSession(invoice, now) is { } open)
         {
             return (StatusCodes.Status200OK, open);

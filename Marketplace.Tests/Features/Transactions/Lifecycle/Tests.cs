@@ -227,6 +227,19 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task Past_the_payment_window_no_new_checkout_starts_even_before_the_job_runs()
+    {
+        using var host = Past(700);
+        var (_, listingId) = await ListingAsync(instantBooking: true);
+        var client = await app.CreateAsync();
+        var booked = await BookAsync(await host.ClientAsync(app, client), listingId, HourAhead(host.Clock.GetUtcNow().UtcDateTime, 10));
+        var invoiceId = booked.GetProperty("invoice").GetProperty("id").GetInt32();
+
+        host.Clock.Advance(TimeSpan.FromHours(48) + TimeSpan.FromSeconds(1));
+        await (await (await host.ClientAsync(app, client)).PostAsync($"{Api}/invoices/{invoiceId}/pay", null)).AssertProblem(HttpStatusCode.Conflict, "payment_window_closed");
+    }
+
+    [Fact]
     public async Task The_payment_window_never_runs_past_the_service_start()
     {
         using var host = Past(500);
