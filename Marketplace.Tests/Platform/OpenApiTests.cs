@@ -70,7 +70,10 @@ public sealed class OpenApiTests(AppFixture app) : IClassFixture<AppFixture>
             {
                 if (answer.Value.TryGetProperty("content", out var content))
                 {
-                    Assert.True(content.GetProperty("application/json").TryGetProperty("example", out _), $"{name} {answer.Name} has an example");
+                    foreach (var media in content.EnumerateObject())
+                    {
+                        Assert.True(media.Value.TryGetProperty("example", out _), $"{name} {answer.Name} {media.Name} has an example");
+                    }
                 }
             }
         }

@@ -24,6 +24,10 @@ internal sealed class ContractDocument(NSwag.Generation.IOpenApiDocumentGenerato
 internal static partial class DocumentContract
 {
     private const string SchemaRef = "#/components/schemas/";
+    /// <summary>A text answer has no schema to build an example from: the calendar feed's is this one (RFC 5545).</summary>
+    private const string CalendarExample = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Marketplace//Bookings//EN\r\nBEGIN:VEVENT\r\n"
+        + "UID:transaction-42@marketplace\r\nDTSTAMP:20261126T120000Z\r\nDTSTART:20261201T150000Z\r\nDTEND:20261201T160000Z\r\n"
+        + "SUMMARY:Dog grooming\r\nSTATUS:CONFIRMED\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     private const string ProblemRef = SchemaRef + "Problem";
 
     /// <summary>Fields a problem carries every time; detail, instance and errors only when there is one.</summary>
@@ -144,6 +148,10 @@ internal static partial class DocumentContract
             else if (answer["content"]?["application/json"] is JsonObject media && !media.ContainsKey("example") && !media.ContainsKey("examples"))
             {
                 media["example"] = Examples.For(media["schema"], schemas);
+            }
+            else if (answer["content"]?["text/calendar"] is JsonObject calendar && !calendar.ContainsKey("example"))
+            {
+                calendar["example"] = CalendarExample;
             }
         }
         if (operation["requestBody"]?["content"]?["application/json"] is JsonObject body && !body.ContainsKey("example") && !body.ContainsKey("examples"))

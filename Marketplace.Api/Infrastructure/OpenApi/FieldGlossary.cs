@@ -11,6 +11,12 @@ internal static class FieldGlossary
     public static readonly IReadOnlyDictionary<string, string> Descriptions = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["id"] = "The resource's id.",
+        ["instantBooking"] = "True: a booking is accepted at once; false: it starts requested and the provider accepts or declines it.",
+        ["cancellationPolicy"] = "Refund rule for a client's cancellation: flexible, moderate or strict (README: cancellation policies); null on a listing follows the provider's.",
+        ["payouts"] = "Payouts Stripe made to the provider's account (paid out, in transit, failed), beside the ledger figures.",
+        ["day"] = "Day of the week: mon, tue, wed, thu, fri, sat or sun.",
+        ["start"] = "Start, as HH:mm local time in the provider's time zone (or an ISO-8601 UTC time for a range).",
+        ["end"] = "End, as HH:mm local time in the provider's time zone (or an ISO-8601 UTC time for a range); after start.",
         ["createdAt"] = "When it was created (UTC).",
         ["status"] = "Its current state (one of the enum values).",
         ["city"] = "City.",

@@ -54,7 +54,7 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         }
         await (await client.PostJson(url, new { reason = "Again." })).AssertProblem(HttpStatusCode.Conflict, "already_confirmed");
         Assert.Equal([$"manual_payment_confirmed:paid->paid by admin#{admin.Id}"], await app.AdminAuditAsync("invoice", booking.InvoiceId!.Value));
-        Assert.Equal(["invoice.manual_payment_confirmed"], app.EventTypesOf("invoice", booking.InvoiceId!.Value));
+        Assert.Equal(["invoice.issued", "invoice.paid", "invoice.manual_payment_confirmed"], app.EventTypesOf("invoice", booking.InvoiceId!.Value));
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal("published", await app.Db().Reviews.Where(r => r.Id == bad).Select(r => r.Status).FirstAsync());
 
         Assert.Equal([$"remove:flagged->removed by admin#{admin.Id}", $"restore:removed->published by admin#{admin.Id}"], await app.AdminAuditAsync("review", bad));
-        Assert.Equal(["review.flagged", "review.removed", "review.restored"], app.EventTypesOf("review", bad));
+        Assert.Equal(["review.created", "review.flagged", "review.removed", "review.restored"], app.EventTypesOf("review", bad));
     }
 
     [Fact]

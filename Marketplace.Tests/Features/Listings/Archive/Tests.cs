@@ -21,7 +21,7 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal("archived", json.GetProperty("status").GetString());
         await app.AssertCountersExactAsync(providerId);
         Assert.Equal(["create:->draft", "publish:draft->active", "archive:active->archived"], await app.AuditTrailAsync("listing", id));
-        Assert.Equal(["listing.archived"], app.EventTypesOf("listing", id));
+        Assert.Equal(["listing.published", "listing.archived"], app.EventTypesOf("listing", id));
         var slug = listing.GetProperty("slug").GetString();
         await (await app.Client().GetAsync($"/api/v1/marketplace/listings/{slug}")).AssertProblem(HttpStatusCode.NotFound, "not_found");
 
