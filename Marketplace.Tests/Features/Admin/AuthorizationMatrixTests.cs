@@ -18,6 +18,7 @@ public sealed class AuthorizationMatrixTests(AppFixture app) : IClassFixture<App
         { "POST", "providers/999999999/verify-tenant" },
         { "PUT", "providers/999999999/badges" },
         { "GET", "transactions" },
+        { "POST", "transactions/999999999/cancel" },
         { "POST", "invoices/999999999/confirm-manual-payment" },
         { "GET", "audit" },
         { "GET", "metrics" },
