@@ -20,6 +20,7 @@ public sealed class AuthorizationMatrixTests(AppFixture app) : IClassFixture<App
         { "GET", "transactions" },
         { "POST", "transactions/999999999/cancel" },
         { "POST", "invoices/999999999/confirm-manual-payment" },
+        { "GET", "payment-issues" },
         { "GET", "audit" },
         { "GET", "metrics" },
         { "GET", "reviews" },
