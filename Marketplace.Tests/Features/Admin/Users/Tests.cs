@@ -144,4 +144,17 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         using var db = app.Db();
         Assert.Equal("active", await db.Users.Where(u => u.Id == user.Id).Select(u => u.Status).FirstAsync());
     }
+
+    [Fact]
+    public async Task Concurrent_suspensions_answer_one_200_and_the_rest_409_with_one_audit_row()
+    {
+        var admin = await app.CreateAdminAsync();
+        var provider = await app.CreateProviderAsync();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            app.Client(admin.AccessToken).PostJson($"{Users}/{provider.Owner.Id}/suspend", new { reason = "Race." })));
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.OK), r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));
+        Assert.Single(await app.AdminAuditAsync("user", provider.Owner.Id));
+        Assert.Single(await app.AdminAuditAsync("provider", provider.Id));
+    }
 }
