@@ -223,7 +223,8 @@ internal static partial class DocumentContract
 
     /// <summary>
     /// NSwag writes a nullable reference as <c>nullable + oneOf [$ref]</c>; OpenAPI 3.0 reads
-    /// <c>type + nullable + allOf [$ref]</c>. An integer's exclusive minimum becomes its inclusive one.
+    /// <c>type + nullable + allOf [$ref]</c>. An integer's exclusive minimum becomes its inclusive one;
+    /// an untyped (any JSON) schema drops <c>nullable</c>.
     /// </summary>
     private static void NormalizeSchemas(JsonNode? node)
     {
@@ -245,6 +246,12 @@ internal static partial class DocumentContract
                     {
                         o["type"] ??= "object";
                     }
+                }
+                // a JsonElement is any JSON value, null included: OpenAPI 3.0 allows nullable only beside a type
+                if (o["nullable"]?.GetValue<bool>() == true && !o.ContainsKey("type") && !o.ContainsKey("allOf")
+                    && !o.ContainsKey("oneOf") && !o.ContainsKey("anyOf") && !o.ContainsKey("$ref"))
+                {
+                    o.Remove("nullable");
                 }
                 foreach (var (_, child) in o.ToList())
                 {
