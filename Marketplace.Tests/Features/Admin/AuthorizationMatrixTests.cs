@@ -21,6 +21,7 @@ public sealed class AuthorizationMatrixTests(AppFixture app) : IClassFixture<App
         { "POST", "transactions/999999999/cancel" },
         { "POST", "invoices/999999999/confirm-manual-payment" },
         { "GET", "payment-issues" },
+        { "POST", "payment-issues/999999999/resolve" },
         { "GET", "audit" },
         { "GET", "metrics" },
         { "GET", "reviews" },

@@ -18,6 +18,8 @@ internal static class Data
              WHERE a.entity_type = 'invoice'
                AND a.action IN ('duplicate_payment', 'payment_after_cancel', 'payment_mismatch', 'refund_mismatch', 'dispute_opened', 'dispute_closed')
                AND (a.action <> 'dispute_closed' OR a.details->>'status' = 'lost')
+               -- resolved (or being resolved) by an operator: POST /admin/payment-issues/{id}/resolve
+               AND NOT EXISTS (SELECT 1 FROM marketplace.payment_issue_resolutions r WHERE r.audit_log_id = a.id)
                AND ($1::text IS NULL OR a.action = $1)
                AND ($2::timestamptz IS NULL OR a.created_at < $2 OR (a.created_at = $2 AND a.id < $3))
              ORDER BY a.created_at DESC, a.id DESC
