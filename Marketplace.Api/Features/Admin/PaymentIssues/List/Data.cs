@@ -25,7 +25,7 @@ internal static class Data
              ORDER BY a.created_at DESC, a.id DESC
              LIMIT $4
             """, r => new Item(r.GetInt64(0), KindOf(r.GetString(1)), r.GetInt32(2), r.Get<long?>(3), r.Get<string>(4), r.Get<string>(5),
-                r.IsDBNull(6) ? null : JsonDocument.Parse(r.GetString(6)).RootElement.Clone(), r.GetDateTime(7)),
+                JsonDocument.Parse(r.IsDBNull(6) ? "{}" : r.GetString(6)).RootElement.Clone(), r.GetDateTime(7)),
             ct, Pg.P(ActionOf(kind)), Pg.P(after?.CreatedAt), Pg.P(after?.Id ?? 0L), Pg.P(limit + 1));
 
     private static string KindOf(string action) => action switch

@@ -25,9 +25,9 @@ public sealed record Request
 /// <param name="TransactionId">Its booking.</param>
 /// <param name="InvoiceStatus">The invoice's status now.</param>
 /// <param name="DisputeStatus">The invoice's dispute status now, if any.</param>
-/// <param name="Details">What the webhook recorded (charge, amounts, currency, dispute).</param>
+/// <param name="Details">What the webhook recorded (charge, amounts, currency, dispute); an empty object when nothing was.</param>
 /// <param name="CreatedAt">When it was recorded.</param>
-public sealed record Item(long Id, string Kind, int InvoiceId, long? TransactionId, string? InvoiceStatus, string? DisputeStatus, JsonElement? Details, DateTime CreatedAt);
+public sealed record Item(long Id, string Kind, int InvoiceId, long? TransactionId, string? InvoiceStatus, string? DisputeStatus, JsonElement Details, DateTime CreatedAt);
 
 /// <summary>The sort key of the last item of a page (newest first).</summary>
 public sealed record Cursor(DateTime CreatedAt, long Id);
