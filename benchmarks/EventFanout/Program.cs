@@ -55,7 +55,7 @@ try
     var port = FreePort();
     api = StartApi(repo, cs, port);
     using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = senders * 2 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/v1/marketplace/") };
-    await WaitLiveAsync(http, api);
+    await ApiProcess.WaitLiveAsync(http, api);
 
     // a provider with 200 draft listings, through the API where it matters (the session) and SQL for the rest
     var register = await (await http.PostAsJsonAsync("auth/register", new { email = $"fanout.{Guid.NewGuid():N}@example.test", password = "a-long-enough-password" })).Content.ReadFromJsonAsync<JsonElement>();
@@ -217,30 +217,6 @@ static Process StartApi(string repo, string cs, int port)
     process.BeginOutputReadLine();
     process.BeginErrorReadLine();
     return process;
-}
-
-static async Task WaitLiveAsync(HttpClient http, Process api)
-{
-    var started = Stopwatch.StartNew();
-    while (started.Elapsed < TimeSpan.FromSeconds(90))
-    {
-        if (api.HasExited)
-        {
-            throw new InvalidOperationException($"the API exited with {api.ExitCode}");
-        }
-        try
-        {
-            if ((await http.GetAsync("/health/live")).IsSuccessStatusCode)
-            {
-                return;
-            }
-        }
-        catch (HttpRequestException)
-        {
-        }
-        await Task.Delay(250);
-    }
-    throw new TimeoutException("the API did not answer /health/live");
 }
 
 static async Task ExecAsync(string cs, string sql)

@@ -27,7 +27,7 @@ try
         BaseAddress = new Uri($"http://127.0.0.1:{port}"),
         Timeout = TimeSpan.FromMinutes(5),
     };
-    await Api.WaitLiveAsync(http, api);
+    await ApiProcess.WaitLiveAsync(http, api);
 
     // warm-up: ordinary failed logins, so start-up and JIT are behind us before the first reading
     for (var i = 0; i < 20; i++)
@@ -62,7 +62,8 @@ try
 }
 finally
 {
-    Api.Stop(api);
+    ApiProcess.Stop(api);
+    Api.DeleteData();
     NpgsqlConnection.ClearAllPools();
     await Sql.ExecAsync(adminCs, $"DROP DATABASE IF EXISTS \"{dbName}\" WITH (FORCE)");
 }
@@ -252,6 +253,15 @@ internal static class Api
 {
     private static readonly string DataDirectory = Path.Combine(Path.GetTempPath(), $"marketplace-bodies-{Environment.ProcessId}");
 
+    /// <summary>Removes the stopped API's data folder (its mails and keys).</summary>
+    public static void DeleteData()
+    {
+        if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
+
     /// <summary>Builds the API of that checkout and starts its dll directly, so the process measured is the API itself.</summary>
     public static Process Start(string repo, string cs, int port)
     {
@@ -284,43 +294,5 @@ internal static class Api
         process.BeginErrorReadLine();
         Console.WriteLine($"API started (pid {process.Id}) on port {port}");
         return process;
-    }
-
-    public static async Task WaitLiveAsync(HttpClient http, Process api)
-    {
-        var started = Stopwatch.StartNew();
-        while (started.Elapsed < TimeSpan.FromSeconds(90))
-        {
-            if (api.HasExited)
-            {
-                throw new InvalidOperationException($"the API exited with {api.ExitCode}");
-            }
-            try
-            {
-                if ((await http.GetAsync("/health/live")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(250);
-        }
-        throw new TimeoutException("the API did not answer /health/live");
-    }
-
-    /// <summary>Stops the API this benchmark started (its own process, by id).</summary>
-    public static void Stop(Process? api)
-    {
-        if (api is { HasExited: false })
-        {
-            api.Kill(entireProcessTree: true);
-            api.WaitForExit(10_000);
-        }
-        if (Directory.Exists(DataDirectory))
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
     }
 }

@@ -35,7 +35,7 @@ try
         BaseAddress = new Uri($"http://127.0.0.1:{port}"),
         Timeout = TimeSpan.FromSeconds(180),
     };
-    await Api.WaitLiveAsync(http, api);
+    await ApiProcess.WaitLiveAsync(http, api);
 
     var token = await Seed.RunAsync(http, cs, options);
     Console.WriteLine($"seeded {options.Listings} active listings and {options.Pays} invoices of one client, payable through Stripe");
@@ -79,7 +79,7 @@ try
 }
 finally
 {
-    Api.Stop(api);
+    ApiProcess.Stop(api);
     if (Directory.Exists(Api.DataDirectory))
     {
         Directory.Delete(Api.DataDirectory, recursive: true);
@@ -438,39 +438,5 @@ internal static class Api
         process.BeginErrorReadLine();
         Console.WriteLine($"API started (pid {process.Id}) on port {port}");
         return process;
-    }
-
-    public static async Task WaitLiveAsync(HttpClient http, Process api)
-    {
-        var started = Stopwatch.StartNew();
-        while (started.Elapsed < TimeSpan.FromSeconds(90))
-        {
-            if (api.HasExited)
-            {
-                throw new InvalidOperationException($"the API exited with {api.ExitCode}");
-            }
-            try
-            {
-                if ((await http.GetAsync("/health/live")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(250);
-        }
-        throw new TimeoutException("the API did not answer /health/live");
-    }
-
-    /// <summary>Stops the API this benchmark started (its own process, by id), and its children.</summary>
-    public static void Stop(Process? api)
-    {
-        if (api is { HasExited: false })
-        {
-            api.Kill(entireProcessTree: true);
-            api.WaitForExit(10_000);
-        }
     }
 }

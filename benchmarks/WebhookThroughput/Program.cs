@@ -39,7 +39,7 @@ try
         BaseAddress = new Uri(baseUrl),
         Timeout = TimeSpan.FromSeconds(60),
     };
-    await Api.WaitLiveAsync(http, api);
+    await ApiProcess.WaitLiveAsync(http, api);
 
     // the warm-up replays the same mix on bookings of its own, so the run measures a JIT-compiled, steady API
     var warmupEvents = Events.Build(repo, seed.Bookings[..options.Warmup], [], options.Warmup / 4, "w");
@@ -72,7 +72,7 @@ try
 }
 finally
 {
-    Api.Stop(api);
+    ApiProcess.Stop(api);
     if (Directory.Exists(Api.DataDirectory))
     {
         Directory.Delete(Api.DataDirectory, recursive: true);
@@ -290,40 +290,6 @@ internal static class Api
         process.BeginErrorReadLine();
         Console.WriteLine($"API started (pid {process.Id}) on port {port}");
         return process;
-    }
-
-    public static async Task WaitLiveAsync(HttpClient http, Process api)
-    {
-        var started = Stopwatch.StartNew();
-        while (started.Elapsed < TimeSpan.FromSeconds(90))
-        {
-            if (api.HasExited)
-            {
-                throw new InvalidOperationException($"the API exited with {api.ExitCode}");
-            }
-            try
-            {
-                if ((await http.GetAsync("/health/live")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(250);
-        }
-        throw new TimeoutException("the API did not answer /health/live");
-    }
-
-    /// <summary>Stops the API this benchmark started (its own process, by id), and its children.</summary>
-    public static void Stop(Process? api)
-    {
-        if (api is { HasExited: false })
-        {
-            api.Kill(entireProcessTree: true);
-            api.WaitForExit(10_000);
-        }
     }
 }
 
