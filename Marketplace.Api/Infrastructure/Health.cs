@@ -110,7 +110,7 @@ internal static class Health
                 replica.Succeeded();
                 return HealthCheckResult.Healthy($"standby reachable at {replica.Target}; public anonymous reads use it");
             }
-            catch (Exception ex) when (ReadReplica.IsDown(ex) || ex is TimeoutException)
+            catch (Exception ex) when (!ct.IsCancellationRequested && (ReadReplica.IsDown(ex) || ex is TimeoutException or Npgsql.NpgsqlException))
             {
                 return HealthCheckResult.Degraded($"unreachable at {replica.Target}: public reads use the primary until it answers");
             }

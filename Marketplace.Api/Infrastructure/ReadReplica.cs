@@ -120,8 +120,13 @@ public sealed class ReadReplica : IDisposable
     /// <summary>A read that neither succeeded nor found the replica down (a cancelled request, a bug): lets the next request try.</summary>
     internal void Released() => Volatile.Write(ref probing, 0);
 
-    /// <summary>The replica cannot serve: unreachable, starting, shutting down, out of connections (<see cref="DbFaults.IsUnavailable"/>).</summary>
-    internal static bool IsDown(Exception ex) => DbFaults.IsUnavailable(ex);
+    /// <summary>
+    /// The replica cannot serve: unreachable, starting, shutting down, out of connections
+    /// (<see cref="DbFaults.IsUnavailable"/>), or refusing our credentials (class 28: a replica
+    /// misconfigured must not take the public reads down with it).
+    /// </summary>
+    internal static bool IsDown(Exception ex) =>
+        DbFaults.IsUnavailable(ex) || DbTransactions.SqlState(ex)?.StartsWith("28", StringComparison.Ordinal) == true;
 
     /// <summary>
     /// A hot standby cancels a query whose rows recovery must remove ("conflict with recovery",

@@ -39,10 +39,12 @@ internal static partial class DocumentContract
         ("413", "payload_too_large: the body is over the endpoint's limit (64 KB unless the description says more).", op => op.ContainsKey("requestBody")),
         ("415", "unsupported_media_type: the body is not application/json.", op => op.ContainsKey("requestBody")),
         ("429", "rate_limited: too many requests from this network; retry after the Retry-After seconds.", op => op.ContainsKey(OperationContract.RateLimited)),
-        ("503", "busy: too many password checks are in progress on this server (Marketplace:Passwords); service_unavailable: the database cannot be "
-            + "reached right now. Retry after the Retry-After seconds.", op => op.ContainsKey(OperationContract.HashesPasswords)),
         ("503", "service_unavailable: the database cannot be reached right now; retry after the Retry-After seconds.", _ => true),
     ];
+
+    /// <summary>The 503 of an operation that hashes a password (<see cref="Passwords"/>): it also answers busy.</summary>
+    private const string HashingBusy = "busy: too many password checks are in progress on this server (Marketplace:Passwords); service_unavailable: "
+        + "the database cannot be reached right now. Retry after the Retry-After seconds.";
 
     private static readonly Dictionary<string, string> ReasonPhrases = new()
     {
@@ -136,7 +138,10 @@ internal static partial class DocumentContract
             }
         }
         operation.Remove(OperationContract.RateLimited);
-        operation.Remove(OperationContract.HashesPasswords);
+        if (operation.Remove(OperationContract.HashesPasswords))
+        {
+            responses["503"]!["description"] = HashingBusy;
+        }
         foreach (var (status, node) in responses.ToList())
         {
             var answer = node!.AsObject();

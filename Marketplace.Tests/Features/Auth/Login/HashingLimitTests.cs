@@ -98,6 +98,22 @@ public sealed class HashingLimitTests(AppFixture app) : IClassFixture<AppFixture
         await (await host.CreateClient().LoginAsync(user.Email, user.Password)).AssertJson(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task The_document_names_503_busy_on_every_operation_that_hashes_a_password_and_only_there()
+    {
+        var doc = await (await app.Client().GetAsync("/openapi/v1.json")).AssertJson(HttpStatusCode.OK);
+        var busy = doc.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Select(op => (Name: $"{op.Name.ToUpperInvariant()} {path.Name.Replace("/api/v1/marketplace", "", StringComparison.Ordinal)}", Operation: op.Value)))
+            .Where(op => op.Operation.GetProperty("responses").TryGetProperty("503", out var answer)
+                && answer.GetProperty("description").GetString()!.StartsWith("busy:", StringComparison.Ordinal))
+            .Select(op => op.Name)
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(
+            ["DELETE /auth/me", "POST /auth/change-password", "POST /auth/login", "POST /auth/register", "POST /auth/reset-password"],
+            busy);
+    }
+
     private static async Task WaitUntilQueuedAsync(System.Threading.RateLimiting.ConcurrencyLimiter limiter, int count)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
