@@ -31,6 +31,12 @@ internal static class Database
         var options = new DataOptions<Db>(new DataOptions().UsePostgreSQL(connectionString, PostgreSQLVersion.v15));
         builder.Services.AddSingleton(options);
         builder.Services.AddScoped<Db>();
+
+        // the optional read replica: public anonymous reads go through ReadDb (README: read replicas)
+        var replicaConnectionString = ReadReplica.Prepare(builder.Configuration.GetConnectionString(ReadReplica.ConnectionStringName));
+        builder.Services.AddSingleton(sp => new ReadReplica(
+            replicaConnectionString, sp.GetRequiredService<MarketplaceOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ReadReplica>>()));
+        builder.Services.AddScoped<ReadDb>();
         return builder;
     }
 

@@ -15,6 +15,7 @@ internal static class Health
         services.AddHealthChecks()
             .AddCheck<DatabaseReady>("database", tags: ["ready"])
             .AddCheck<MigrationsApplied>("migrations", tags: ["ready"])
+            .AddCheck<ReplicaReachable>("replica", tags: ["ready"])
             .AddCheck<SmtpReachable>("smtp", tags: ["ready"])
             .AddCheck<StripeConfigured>("stripe", tags: ["ready"]);
         return services;
@@ -25,7 +26,7 @@ internal static class Health
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = Write })
             .WithSummary("Liveness: the process answers").ExcludeFromDescription();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = Write })
-            .WithSummary("Readiness: each dependency in the body; 503 when the database is down or a migration is pending").ExcludeFromDescription();
+            .WithSummary("Readiness: each dependency in the body; 503 when the database is down or a migration is pending (never for the read replica alone)").ExcludeFromDescription();
         return app;
     }
 
@@ -84,6 +85,34 @@ internal static class Health
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
             {
                 return HealthCheckResult.Unhealthy("unknown: database unreachable");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The read replica answers as a standby. Degraded, never unhealthy, when it does not: public
+    /// reads fall back to the primary, so the instance still serves everything.
+    /// </summary>
+    private sealed class ReplicaReachable(ReadReplica replica) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+        {
+            if (!replica.Configured)
+            {
+                return HealthCheckResult.Healthy("not configured (ConnectionStrings__MarketplaceReadOnly): every read uses the primary");
+            }
+            try
+            {
+                if (!await replica.IsStandbyAsync(ct))
+                {
+                    return HealthCheckResult.Degraded($"{replica.Target} answers but is not a standby (pg_is_in_recovery() is false); public reads use it anyway");
+                }
+                replica.Succeeded();
+                return HealthCheckResult.Healthy($"standby reachable at {replica.Target}; public anonymous reads use it");
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested && (ReadReplica.IsDown(ex) || ex is TimeoutException or Npgsql.NpgsqlException))
+            {
+                return HealthCheckResult.Degraded($"unreachable at {replica.Target}: public reads use the primary until it answers");
             }
         }
     }

@@ -30,6 +30,7 @@ public sealed class MarketplaceOptions
     public OperatorsOptions Operators { get; set; } = new();
     public ReconciliationOptions Reconciliation { get; set; } = new();
     public BookingOptions Bookings { get; set; } = new();
+    public PasswordsOptions Passwords { get; set; } = new();
 
     public sealed class LoggingOptions
     {
@@ -151,6 +152,25 @@ public sealed class MarketplaceOptions
     public sealed class DatabaseOptions
     {
         public bool MigrateOnStartup { get; set; }
+
+        /// <summary>Seconds public reads stay on the primary after the read replica failed, before one request tries it again (README: read replicas).</summary>
+        public int ReplicaRetrySeconds { get; set; } = 30;
+    }
+
+    /// <summary>Password hashing under load (Infrastructure/Passwords.cs; README: password hashing under load).</summary>
+    public sealed class PasswordsOptions
+    {
+        /// <summary>Bound the concurrent hashing (off: every request hashes at once, as before; for comparisons only).</summary>
+        public bool LimitConcurrency { get; set; } = true;
+
+        /// <summary>Hashes computed at once per instance; 0 = half the cores, at least one.</summary>
+        public int MaxConcurrent { get; set; }
+
+        /// <summary>Requests waiting for a hashing slot; past it they answer 503 busy at once.</summary>
+        public int QueueLimit { get; set; } = 64;
+
+        /// <summary>The Retry-After of a 503 busy.</summary>
+        public int RetryAfterSeconds { get; set; } = 1;
     }
 
     public sealed class LimitsOptions
@@ -287,6 +307,14 @@ internal sealed class MarketplaceOptionsValidator(IHostEnvironment environment) 
         if (o.Bookings.RequestExpiryHours is < 1 or > 8760 || o.Bookings.PaymentWindowHours is < 1 or > 8760 || o.Bookings.JobIntervalSeconds is < 1 or > 86400)
         {
             errors.Add("Marketplace:Bookings:RequestExpiryHours (1-8760), PaymentWindowHours (1-8760) and JobIntervalSeconds (1-86400) must be in range.");
+        }
+        if (o.Passwords.MaxConcurrent is < 0 or > 1024 || o.Passwords.QueueLimit is < 0 or > 100_000 || o.Passwords.RetryAfterSeconds is < 1 or > 300)
+        {
+            errors.Add("Marketplace:Passwords:MaxConcurrent (0 = half the cores, up to 1024), QueueLimit (0-100000) and RetryAfterSeconds (1-300) must be in range.");
+        }
+        if (o.Database.ReplicaRetrySeconds is < 1 or > 3600)
+        {
+            errors.Add("Marketplace:Database:ReplicaRetrySeconds must be between 1 and 3600.");
         }
         foreach (var proxy in o.KnownProxies)
         {

@@ -26,7 +26,7 @@ public sealed class HealthTests(AppFixture app) : IClassFixture<AppFixture>
     {
         var json = await (await app.Client().GetAsync("/health/ready")).AssertJson(HttpStatusCode.OK);
         var checks = json.GetProperty("checks");
-        Assert.Equal(["database", "migrations", "smtp", "stripe"], checks.EnumerateObject().Select(c => c.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["database", "migrations", "replica", "smtp", "stripe"], checks.EnumerateObject().Select(c => c.Name).Order(StringComparer.Ordinal));
         Assert.All(checks.EnumerateObject(), c => Assert.Equal("healthy", c.Value.GetProperty("status").GetString()));
         Assert.Equal($"schema up to date at version {MarketplaceMigrator.Known[^1].Version}", checks.GetProperty("migrations").GetProperty("description").GetString());
         Assert.StartsWith("reachable at 127.0.0.1:", checks.GetProperty("smtp").GetProperty("description").GetString(), StringComparison.Ordinal);

@@ -7,10 +7,15 @@ using System.Security.Cryptography;
 using Npgsql;
 
 // Login latency of the real API: starts Marketplace.Api as a child process (Release) over a fresh
-// database, registers one user and times N sequential logins after a warm-up. See README.md.
+// database, registers one user and times N sequential logins after a warm-up; then browse latency
+// during a burst of concurrent logins, with the password-hashing limit off and on, interleaved in
+// the same run (a second API process over the same database). See README.md.
 
 var logins = IntArg("--logins", 200);
 var warmup = IntArg("--warmup", 20);
+var burstSeconds = IntArg("--burst-seconds", 4, allowZero: true);
+var burstClients = IntArg("--burst-clients", 32);
+var rounds = IntArg("--rounds", 2);
 var server = Environment.GetEnvironmentVariable("ConnectionStrings__Marketplace")
     ?? "Host=127.0.0.1;Port=55432;Username=postgres;Database=postgres";
 var root = RepositoryRoot();
@@ -20,10 +25,12 @@ var baseUrl = $"http://127.0.0.1:{port}";
 var dataDirectory = Path.Combine(Path.GetTempPath(), database);
 
 await ExecuteAsync(server, $"CREATE DATABASE \"{database}\"");
+var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
 Process? api = null;
+Process? unlimitedApi = null;
 try
 {
-    api = StartApi(root, new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString, baseUrl, dataDirectory);
+    api = StartApi(root, connectionString, baseUrl, dataDirectory, migrate: true);
     using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
     await WaitUntilReadyAsync(http, api);
 
@@ -54,9 +61,28 @@ try
     Console.WriteLine($"POST /api/v1/marketplace/auth/login, {logins} sequential requests after {warmup} warm-up, Release build, {Environment.ProcessorCount} CPUs");
     Print("successful login", ok);
     Print("unknown e-mail (401)", unknown);
+
+    if (burstSeconds > 0)
+    {
+        // the same build and database, hashing unbounded as before the limit (started after the first: it migrated)
+        var unlimitedUrl = $"http://127.0.0.1:{FreePort()}";
+        unlimitedApi = StartApi(root, connectionString, unlimitedUrl, dataDirectory + "-off", migrate: false,
+            extra: new() { ["Marketplace__Passwords__LimitConcurrency"] = "false" });
+        using var unlimitedHttp = new HttpClient { BaseAddress = new Uri(unlimitedUrl), Timeout = TimeSpan.FromSeconds(60) };
+        await WaitUntilReadyAsync(unlimitedHttp, unlimitedApi);
+        await SeedListingsAsync(connectionString, 2000);
+        await BurstComparison.RunAsync(
+            [("limit off", unlimitedHttp), ("limit on", new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) })],
+            email, password, burstClients, TimeSpan.FromSeconds(burstSeconds), rounds);
+    }
 }
 finally
 {
+    if (unlimitedApi is { HasExited: false })
+    {
+        unlimitedApi.Kill(entireProcessTree: true);
+        await unlimitedApi.WaitForExitAsync();
+    }
     if (api is { HasExited: false })
     {
         api.Kill(entireProcessTree: true);
@@ -64,9 +90,12 @@ finally
     }
     NpgsqlConnection.ClearAllPools();
     await ExecuteAsync(server, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
-    if (Directory.Exists(dataDirectory))
+    foreach (var folder in new[] { dataDirectory, dataDirectory + "-off" })
     {
-        Directory.Delete(dataDirectory, recursive: true);
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }
 
@@ -91,7 +120,7 @@ static void Print(string what, List<double> samples)
         $"{what,-22} n={sorted.Length,4}  median {Percentile(50),7:0.0} ms  p90 {Percentile(90),7:0.0} ms  p99 {Percentile(99),7:0.0} ms  min {sorted[0],7:0.0} ms  max {sorted[^1],7:0.0} ms"));
 }
 
-static Process StartApi(string root, string connectionString, string baseUrl, string dataDirectory)
+static Process StartApi(string root, string connectionString, string baseUrl, string dataDirectory, bool migrate, Dictionary<string, string>? extra = null)
 {
     var start = new ProcessStartInfo("dotnet", ["run", "-c", "Release", "--project", Path.Combine(root, "Marketplace.Api"), "--urls", baseUrl])
     {
@@ -101,7 +130,11 @@ static Process StartApi(string root, string connectionString, string baseUrl, st
     };
     start.Environment["ConnectionStrings__Marketplace"] = connectionString;
     start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-    start.Environment["Marketplace__Database__MigrateOnStartup"] = "true";
+    start.Environment["Marketplace__Database__MigrateOnStartup"] = migrate ? "true" : "false";
+    foreach (var (key, value) in extra ?? [])
+    {
+        start.Environment[key] = value;
+    }
     start.Environment["Marketplace__RateLimiting__Enabled"] = "false";
     start.Environment["Marketplace__Auth__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
     start.Environment["Marketplace__DataDirectory"] = dataDirectory;
@@ -142,6 +175,30 @@ static async Task WaitUntilReadyAsync(HttpClient http, Process api)
     throw new TimeoutException("the API was not ready within 5 minutes");
 }
 
+// active listings of active providers, so that browse reads real rows
+static async Task SeedListingsAsync(string connectionString, int count)
+{
+    var providers = Math.Max(1, count / 100);
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.OpenAsync();
+    await using var command = new NpgsqlCommand($$"""
+        WITH owners AS (
+            INSERT INTO marketplace.users (email, password_hash, user_type, status, created_at, updated_at)
+            SELECT 'seed.' || g || '.' || md5(random()::text) || '@example.test', 'x', 'provider', 'active', now(), now()
+            FROM generate_series(1, {{providers}}) g
+            RETURNING id),
+        providers AS (
+            INSERT INTO marketplace.providers (user_id, provider_type, business_name, city, state, country, payment_mode, status, activated_at, created_at, updated_at)
+            SELECT id, 'service_provider', 'Seed provider ' || id, 'Austin', 'TX', 'US', 'offline', 'active', now(), now(), now() FROM owners
+            RETURNING id)
+        INSERT INTO marketplace.service_listings (provider_id, slug, title, description, category, price_type, price_cents, city, state, zip, status, published_at, created_at, updated_at)
+        SELECT p.id, 'seed-' || p.id || '-' || g, 'Dog grooming ' || g, 'A seeded listing.', 'grooming', 'fixed', 1000 + g, 'Austin', 'TX', '78701',
+               'active', now() - g * interval '1 minute', now(), now()
+        FROM providers p, generate_series(1, {{count / providers}}) g
+        """, connection);
+    await command.ExecuteNonQueryAsync();
+}
+
 static async Task ExecuteAsync(string connectionString, string sql)
 {
     await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false }.ConnectionString);
@@ -169,8 +226,8 @@ static int FreePort()
     return ((IPEndPoint)listener.LocalEndpoint).Port;
 }
 
-int IntArg(string name, int fallback)
+int IntArg(string name, int fallback, bool allowZero = false)
 {
     var at = Array.IndexOf(args, name);
-    return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;
+    return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], CultureInfo.InvariantCulture, out var value) && (value > 0 || (allowZero && value == 0)) ? value : fallback;
 }

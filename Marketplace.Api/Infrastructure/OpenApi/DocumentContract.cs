@@ -42,6 +42,10 @@ internal static partial class DocumentContract
         ("503", "service_unavailable: the database cannot be reached right now; retry after the Retry-After seconds.", _ => true),
     ];
 
+    /// <summary>The 503 of an operation that hashes a password (<see cref="Passwords"/>): it also answers busy.</summary>
+    private const string HashingBusy = "busy: too many password checks are in progress on this server (Marketplace:Passwords); service_unavailable: "
+        + "the database cannot be reached right now. Retry after the Retry-After seconds.";
+
     private static readonly Dictionary<string, string> ReasonPhrases = new()
     {
         ["200"] = "OK", ["201"] = "Created", ["202"] = "Accepted", ["204"] = "No Content", ["400"] = "Bad Request", ["401"] = "Unauthorized",
@@ -134,6 +138,10 @@ internal static partial class DocumentContract
             }
         }
         operation.Remove(OperationContract.RateLimited);
+        if (operation.Remove(OperationContract.HashesPasswords))
+        {
+            responses["503"]!["description"] = HashingBusy;
+        }
         foreach (var (status, node) in responses.ToList())
         {
             var answer = node!.AsObject();

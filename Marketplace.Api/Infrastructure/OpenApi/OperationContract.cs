@@ -12,12 +12,14 @@ namespace Marketplace.Api.Infrastructure.OpenApiContract;
 /// its tag (the feature folder: Features/SavedListings/List is "Saved listings"; under
 /// Features/Integrations and Features/Admin the sub-folder names it), the enum of its enumerated
 /// query and path parameters (the request validator's <c>OneOf</c>), and a marker for the
-/// rate-limited ones (their 429 is added by <see cref="DocumentContract"/>).
+/// rate-limited ones (their 429 is added by <see cref="DocumentContract"/>) and the ones hashing
+/// passwords (their 503 also names <c>busy</c>).
 /// </summary>
 internal sealed class OperationContract : IOperationProcessor
 {
     public const string RateLimited = "x-rate-limited";
     public const string OptionalBearerMarker = "x-optional-bearer";
+    public const string HashesPasswords = "x-hashes-passwords";
     private const string FeaturePrefix = "Marketplace.Api.Features.";
 
     public bool Process(OperationProcessorContext context)
@@ -37,6 +39,12 @@ internal sealed class OperationContract : IOperationProcessor
         {
             operation.ExtensionData ??= new Dictionary<string, object?>();
             operation.ExtensionData[RateLimited] = true;
+        }
+        // an endpoint that takes Passwords waits for a hashing slot, and may answer 503 busy past the queue
+        if (definition is not null && definition.EndpointType.GetConstructors().Any(c => c.GetParameters().Any(p => p.ParameterType == typeof(Passwords))))
+        {
+            operation.ExtensionData ??= new Dictionary<string, object?>();
+            operation.ExtensionData[HashesPasswords] = true;
         }
         if (metadata.OfType<OptionalBearer>().Any())
         {

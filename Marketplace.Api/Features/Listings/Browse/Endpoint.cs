@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Listings.Browse;
 
-public sealed class Endpoint(Db db, Cursors cursors) : Endpoint<Request, CursorPage<Item>>
+public sealed class Endpoint(ReadDb reads, Cursors cursors) : Endpoint<Request, CursorPage<Item>>
 {
     public override void Configure()
     {
@@ -28,7 +28,8 @@ public sealed class Endpoint(Db db, Cursors cursors) : Endpoint<Request, CursorP
         var scope = Data.ScopeOf(r);
         var after = cursors.Decode<BrowseCursor>(r.Cursor, scope);
         var limit = r.Limit ?? Paging.DefaultLimit;
-        var rows = await Data.QueryAsync(db, Data.BuildSql(r, after, limit + 1), ct);
+        var sql = Data.BuildSql(r, after, limit + 1);
+        var rows = await reads.QueryAsync(db => Data.QueryAsync(db, sql, ct));
         var page = cursors.Page(rows, limit, row => Data.CursorAfter(sort, row), scope);
         await Send.OkAsync(new CursorPage<Item>([.. page.Items.Select(row => row.Item)], page.NextCursor), ct);
     }

@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Listings.GetBySlug;
 
-public sealed class Endpoint(Db db) : Endpoint<Request, ListingDetails>
+public sealed class Endpoint(Db db, ReadDb reads) : Endpoint<Request, ListingDetails>
 {
     public override void Configure()
     {
@@ -25,7 +25,7 @@ public sealed class Endpoint(Db db) : Endpoint<Request, ListingDetails>
 
     public override async Task HandleAsync(Request r, CancellationToken ct)
     {
-        var found = await Data.GetAsync(db, r.Slug, ct) ?? throw ApiProblem.NotFound("listing");
+        var found = await reads.QueryAsync(d => Data.GetAsync(d, r.Slug, ct)) ?? throw ApiProblem.NotFound("listing");
         var listing = found.Listing;
         var owner = HttpContext.OptionalUser()?.ProviderId == listing.ProviderId;
         var isPublic = listing.Status == "active" && found.ProviderStatus == "active" && !found.ProviderDeleted;

@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Providers.GetPublic;
 
-public sealed class Endpoint(Db db) : Endpoint<Request, Response>
+public sealed class Endpoint(ReadDb reads) : Endpoint<Request, Response>
 {
     public override void Configure()
     {
@@ -20,5 +20,5 @@ public sealed class Endpoint(Db db) : Endpoint<Request, Response>
     }
 
     public override async Task HandleAsync(Request r, CancellationToken ct) =>
-        await Send.OkAsync(await Data.GetAsync(db, r.Id, ct) ?? throw ApiProblem.NotFound("provider"), ct);
+        await Send.OkAsync(await reads.QueryAsync(db => Data.GetAsync(db, r.Id, ct)) ?? throw ApiProblem.NotFound("provider"), ct);
 }

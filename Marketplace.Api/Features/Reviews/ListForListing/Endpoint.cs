@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Reviews.ListForListing;
 
-public sealed class Endpoint(Db db, Cursors cursors) : Endpoint<Request, ReviewPage>
+public sealed class Endpoint(ReadDb reads, Cursors cursors) : Endpoint<Request, ReviewPage>
 {
     public override void Configure()
     {
@@ -21,7 +21,9 @@ public sealed class Endpoint(Db db, Cursors cursors) : Endpoint<Request, ReviewP
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        var listingId = await Data.ListingIdAsync(db, req.Slug, ct) ?? throw ApiProblem.NotFound("listing");
-        await Send.OkAsync(await PublishedReviews.PageAsync(db, cursors, PublishedReviews.Scope.Listing, listingId, req.Limit, req.Cursor, ct), ct);
+        var page = await reads.QueryAsync(async db => await Data.ListingIdAsync(db, req.Slug, ct) is { } listingId
+            ? await PublishedReviews.PageAsync(db, cursors, PublishedReviews.Scope.Listing, listingId, req.Limit, req.Cursor, ct)
+            : null);
+        await Send.OkAsync(page ?? throw ApiProblem.NotFound("listing"), ct);
     }
 }

@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Reviews.ListForProvider;
 
-public sealed class Endpoint(Db db, Cursors cursors) : Endpoint<Request, ReviewPage>
+public sealed class Endpoint(ReadDb reads, Cursors cursors) : Endpoint<Request, ReviewPage>
 {
     public override void Configure()
     {
@@ -21,10 +21,9 @@ public sealed class Endpoint(Db db, Cursors cursors) : Endpoint<Request, ReviewP
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        if (!await Data.ProviderExistsAsync(db, req.Id, ct))
-        {
-            throw ApiProblem.NotFound("provider");
-        }
-        await Send.OkAsync(await PublishedReviews.PageAsync(db, cursors, PublishedReviews.Scope.Provider, req.Id, req.Limit, req.Cursor, ct), ct);
+        var page = await reads.QueryAsync(async db => await Data.ProviderExistsAsync(db, req.Id, ct)
+            ? await PublishedReviews.PageAsync(db, cursors, PublishedReviews.Scope.Provider, req.Id, req.Limit, req.Cursor, ct)
+            : null);
+        await Send.OkAsync(page ?? throw ApiProblem.NotFound("provider"), ct);
     }
 }

@@ -6,7 +6,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Listings.Availability.Timeslots;
 
-public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, Response>
+public sealed class Endpoint(ReadDb reads, TimeProvider clock) : Endpoint<Request, Response>
 {
     public override void Configure()
     {
@@ -23,34 +23,36 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, Resp
         });
     }
 
-    public override async Task HandleAsync(Request r, CancellationToken ct)
+    public override async Task HandleAsync(Request r, CancellationToken ct) =>
+        await Send.OkAsync(await reads.QueryAsync(db => SlotsAsync(db, r, ct)) ?? throw ApiProblem.NotFound("listing"), ct);
+
+    private async Task<Response?> SlotsAsync(Db db, Request r, CancellationToken ct)
     {
         var found = await (
             from l in db.Listings
             join p in db.Providers on l.ProviderId equals p.Id
             where l.Slug == r.Slug && l.DeletedAt == null
             select new { l.Id, l.ProviderId, l.Status, ProviderStatus = p.Status, ProviderDeleted = p.DeletedAt != null, p.TimeZone })
-            .FirstOrDefaultAsync(ct) ?? throw ApiProblem.NotFound("listing");
-        var owner = HttpContext.OptionalUser()?.ProviderId == found.ProviderId;
-        if (!owner && !(found.Status == "active" && found.ProviderStatus == "active" && !found.ProviderDeleted))
+            .FirstOrDefaultAsync(ct);
+        var owner = found is not null && HttpContext.OptionalUser()?.ProviderId == found.ProviderId;
+        if (found is null || (!owner && !(found.Status == "active" && found.ProviderStatus == "active" && !found.ProviderDeleted)))
         {
-            throw ApiProblem.NotFound("listing");
+            return null;
         }
 
         var stored = await ListingSlots.PlanAsync(db, found.Id, ct);
         var timeZone = found.TimeZone ?? ListingSlots.DefaultTimeZone;
         if (stored is null)
         {
-            await Send.OkAsync(new Response { TimeZone = timeZone, Scheduled = false, Items = [] }, ct);
-            return;
+            return new Response { TimeZone = timeZone, Scheduled = false, Items = [] };
         }
         var slots = await ListingSlots.ComputeAsync(db, found.Id, stored, r.Start!.Value.ToUniversalTime(), r.End!.Value.ToUniversalTime(),
             clock.GetUtcNow().UtcDateTime, ct);
-        await Send.OkAsync(new Response
+        return new Response
         {
             TimeZone = stored.TimeZoneId,
             Scheduled = true,
             Items = slots.Where(s => s.SeatsLeft > 0).Select(s => new TimeslotView { Start = s.Start, End = s.End, SeatsLeft = s.SeatsLeft }).ToList(),
-        }, ct);
+        };
     }
 }
