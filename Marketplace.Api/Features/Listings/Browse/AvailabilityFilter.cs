@@ -17,18 +17,23 @@ public static class AvailabilityFilter
 {
     public const int MaxRangeDays = 14;
 
+    // Scalar subqueries on purpose: PostgreSQL may run an EXISTS under OR as a "hashed SubPlan", which
+    // reads every plan and every free day of the range once per query (a sequential scan, 250 ms on
+    // 30,000 listings); a scalar subquery is always one index probe per candidate listing, and the
+    // LIMIT stops at the first day with a free slot.
     public const string Clause = """
-        (NOT EXISTS (SELECT 1 FROM marketplace.listing_availability a0 WHERE a0.listing_id = l.id)
-               OR EXISTS (SELECT 1
+        coalesce((SELECT (SELECT true
+                                  FROM marketplace.listing_free_days f
+                                 WHERE f.listing_id = a.listing_id
+                                   AND f.day_start >= :available_from_day AND f.day_start < :available_to
+                                   AND EXISTS (SELECT 1 FROM unnest(f.free_seconds) AS s(second)
+                                                WHERE f.day_start + s.second * interval '1 second'
+                                                        >= greatest(:available_from, :available_now + a.min_notice_hours * interval '1 hour')
+                                                  AND f.day_start + s.second * interval '1 second' < :available_to
+                                                  AND f.day_start + s.second * interval '1 second' <= :available_now + a.max_advance_days * interval '1 day')
+                                 LIMIT 1) IS NOT NULL
                             FROM marketplace.listing_availability a
-                            JOIN marketplace.listing_free_days f ON f.listing_id = a.listing_id
-                           WHERE a.listing_id = l.id
-                             AND f.day_start >= :available_from_day AND f.day_start < :available_to
-                             AND EXISTS (SELECT 1 FROM unnest(f.free_seconds) AS s(second)
-                                          WHERE f.day_start + s.second * interval '1 second'
-                                                  >= greatest(:available_from, :available_now + a.min_notice_hours * interval '1 hour')
-                                            AND f.day_start + s.second * interval '1 second' < :available_to
-                                            AND f.day_start + s.second * interval '1 second' <= :available_now + a.max_advance_days * interval '1 day')))
+                           WHERE a.listing_id = l.id), true)
         """;
 
     public static IEnumerable<DataParameter> Parameters(DateTime fromUtc, DateTime toUtc, DateTime nowUtc) =>

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LinqToDB;
 using LinqToDB.Async;
+using LinqToDB.Data;
 using Marketplace.Api.Features.Listings.Availability;
 using Marketplace.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
