@@ -115,16 +115,16 @@ internal static class AvailabilityDataSet
             await copy.CompleteAsync();
         }
 
-        await using (var finish = new NpgsqlCommand("""
-            INSERT INTO marketplace.listing_free_day_horizon (listing_id, covered_until) SELECT listing_id, $1 FROM marketplace.listing_availability;
-            ANALYZE marketplace.listing_availability;
-            ANALYZE marketplace.listing_free_days;
-            ANALYZE marketplace.listing_free_day_horizon;
-            """, connection))
+        await using (var horizon = new NpgsqlCommand(
+            "INSERT INTO marketplace.listing_free_day_horizon (listing_id, covered_until) SELECT listing_id, $1 FROM marketplace.listing_availability", connection))
         {
-            finish.Parameters.Add(new NpgsqlParameter { Value = horizonEnd, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            finish.CommandTimeout = 600;
-            await finish.ExecuteNonQueryAsync();
+            horizon.Parameters.Add(new NpgsqlParameter { Value = horizonEnd, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            await horizon.ExecuteNonQueryAsync();
+        }
+        await using (var analyze = new NpgsqlCommand(
+            "ANALYZE marketplace.listing_availability; ANALYZE marketplace.listing_free_days; ANALYZE marketplace.listing_free_day_horizon", connection))
+        {
+            await analyze.ExecuteNonQueryAsync();
         }
         return new Counts(plans, freeDays, held);
     }

@@ -214,6 +214,35 @@ public sealed class AvailabilityTests(AppFixture app) : IClassFixture<AppFixture
         Assert.Equal([training], await IdsAsync($"city={Uri.EscapeDataString(city)}&category=training&{Range(day, day.AddDays(1))}"));
     }
 
+    [Fact]
+    public async Task A_new_hourly_listing_is_searchable_by_its_providers_business_hours_which_follow_a_time_zone_change()
+    {
+        var city = UniqueCity();
+        var provider = await app.CreateProviderAsync();
+        var owner = app.Client(provider.Owner.AccessToken);
+        var week = new[] { "mon", "tue", "wed", "thu", "fri", "sat", "sun" }.ToDictionary(d => d, _ => new[] { new { open = "09:00", close = "17:00" } });
+        await (await owner.PatchAsJsonAsync($"{Api}/providers/me", new { businessHours = week, timeZone = "America/Chicago" })).AssertJson(HttpStatusCode.OK);
+        var created = await (await owner.PostJson($"{Api}/listings", new { title = "Hourly grooming", category = "grooming", priceType = "hourly", priceCents = 4000, city }))
+            .AssertJson(HttpStatusCode.Created);
+        var listingId = created.GetProperty("id").GetInt32();
+        using (var db = app.Db())
+        {
+            await db.Listings.Where(l => l.Id == listingId).Set(l => l.Status, "active").Set(l => l.PublishedAt, DateTime.UtcNow).UpdateAsync();
+        }
+        var plan = await (await owner.GetAsync($"{Api}/listings/{listingId}/availability")).AssertJson(HttpStatusCode.OK);
+        Assert.Equal(7, plan.GetProperty("weekly").GetArrayLength());
+
+        // 09:00-17:00 in Chicago (UTC-6 in winter) is 15:00-23:00 UTC
+        var day = DateTime.UtcNow.Date.AddDays(3);
+        var c = $"city={Uri.EscapeDataString(city)}";
+        Assert.Empty(await IdsAsync($"{c}&{Range(day.AddHours(10), day.AddHours(14))}"));
+        Assert.Equal([listingId], await IdsAsync($"{c}&{Range(day.AddHours(15), day.AddHours(16))}"));
+
+        await (await owner.PatchAsJsonAsync($"{Api}/providers/me", new { timeZone = "UTC" })).AssertJson(HttpStatusCode.OK);
+        Assert.Equal([listingId], await IdsAsync($"{c}&{Range(day.AddHours(10), day.AddHours(14))}"));
+        Assert.Empty(await IdsAsync($"{c}&{Range(day.AddHours(17), day.AddHours(23))}"));
+    }
+
     [Theory]
     [InlineData("availableFrom=2030-01-01T00:00:00Z", "availableTo")]
     [InlineData("availableTo=2030-01-01T00:00:00Z", "availableFrom")]
