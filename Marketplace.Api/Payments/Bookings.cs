@@ -22,8 +22,11 @@ public sealed record BookingParties(
 /// </summary>
 public static class Bookings
 {
-    /// <summary>Transaction statuses (seed: pending -> invoiced -> paid -> in_progress -> completed | cancelled | refunded).</summary>
-    public static readonly string[] TransactionStatuses = ["pending", "invoiced", "paid", "in_progress", "completed", "cancelled", "refunded"];
+    /// <summary>
+    /// Transaction statuses (seed: pending -> invoiced -> paid -> in_progress -> completed | cancelled | refunded; a booking
+    /// request starts requested and ends declined or expired, an unpaid invoice past its payment window expired).
+    /// </summary>
+    public static readonly string[] TransactionStatuses = ["requested", "pending", "invoiced", "paid", "in_progress", "completed", "cancelled", "refunded", "declined", "expired"];
 
     /// <summary>Invoice statuses that still wait for a payment.</summary>
     public static readonly string[] UnpaidInvoiceStatuses = ["draft", "sent", "viewed"];

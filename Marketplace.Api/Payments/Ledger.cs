@@ -1,3 +1,5 @@
+using LinqToDB;
+using LinqToDB.Async;
 using Marketplace.Api.Data;
 using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Infrastructure.Email;
@@ -346,6 +348,12 @@ public static class Ledger
             batch.Add(also);
         }
         await batch.ExecuteAsync(db, ct);
+        if (transactionStatus != b.TransactionStatus)
+        {
+            // a refunded booking gives its seat back (the browse filter's free slots, Features/Listings/Availability/FreeDays.cs)
+            var released = await db.Transactions.FirstAsync(t => t.Id == b.TransactionId, ct);
+            await Features.Listings.Availability.FreeDays.RefreshBookingAsync(db, released, now, ct);
+        }
         return RefundOutcome.Applied;
     }
 

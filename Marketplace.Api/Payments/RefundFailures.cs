@@ -1,3 +1,5 @@
+using LinqToDB;
+using LinqToDB.Async;
 using Marketplace.Api.Data;
 using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Infrastructure;
@@ -102,6 +104,12 @@ public static class RefundFailures
                 await PartyIdsAsync(db, b.TransactionId, ct)),
         ], now));
         await batch.ExecuteAsync(db, ct);
+        if (transactionStatus != b.TransactionStatus)
+        {
+            // back in a holding status: the booking takes its seat again in the browse filter's free slots (FreeDays)
+            var booking = await db.Transactions.FirstAsync(t => t.Id == b.TransactionId, ct);
+            await Features.Listings.Availability.FreeDays.RefreshBookingAsync(db, booking, now, ct);
+        }
         return (RefundFailureOutcome.Reverted, b);
     }
 

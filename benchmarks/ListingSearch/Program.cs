@@ -31,6 +31,9 @@ try
     clock.Restart();
     var counts = await DataSet.LoadAsync(connectionString, options.Providers, options.Listings);
     Console.WriteLine($"loaded {counts.Providers:N0} providers and {counts.Listings:N0} listings ({counts.Active:N0} active, not deleted) with COPY and ANALYZE in {clock.Elapsed.TotalSeconds:0.0} s");
+    clock.Restart();
+    var availability = await AvailabilityDataSet.LoadAsync(connectionString);
+    Console.WriteLine($"loaded {availability.Plans:N0} availability plans, {availability.HeldSeats:N0} booked seats and {availability.FreeDays:N0} free-day rows in {clock.Elapsed.TotalSeconds:0.0} s");
 
     var port = FreePort();
     var baseUrl = $"http://127.0.0.1:{port}";
@@ -56,6 +59,7 @@ try
     await WaitReadyAsync(http, api);
 
     var scenarios = await Scenarios.BuildAsync(http);
+    scenarios.AddRange(AvailabilityScenarios.Build());
     // steady state first: every scenario once through warm-up (JIT tiering, caches, pools), then the measured runs
     foreach (var scenario in scenarios)
     {

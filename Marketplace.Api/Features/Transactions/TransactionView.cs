@@ -44,6 +44,11 @@ public sealed record TransactionView(
     DateTime? CompletedAt,
     DateTime? CancelledAt,
     DateTime? RefundedAt,
+    DateTime? HoldUntil,
+    string? DeclineReason,
+    DateTime? DeclinedAt,
+    DateTime? ExpiredAt,
+    [OneOf("flexible", "moderate", "strict", "full")] string? CancellationPolicy,
     TransactionInvoice? Invoice);
 
 /// <summary>The booking's invoice in short; <c>GET /invoices/{id}</c> has the rest.</summary>
@@ -75,6 +80,7 @@ public static class TransactionViews
             tr.ServicePriceCents, tr.PlatformFeeCents, tr.TaxRate, tr.TaxCents, tr.TotalCents, tr.ProviderPayoutCents, tr.StripeFeesCents,
             tr.RefundAmountCents, tr.RefundReason, tr.RefundRequestedAt, tr.RefundRequestedCents, tr.CancellationReason, tr.CancelledBy,
             tr.CreatedAt, tr.InvoicedAt, tr.PaidAt, tr.StartedAt, tr.CompletedAt, tr.CancelledAt, tr.RefundedAt,
+            tr.HoldUntil, tr.DeclineReason, tr.DeclinedAt, tr.ExpiredAt, tr.CancellationPolicy,
             row.i is null ? null : new TransactionInvoice(row.i.Id, row.i.InvoiceNumber, row.i.Status, row.i.TotalCents, row.i.PaidCents, row.i.BalanceCents, row.i.RefundedCents));
     }
 }

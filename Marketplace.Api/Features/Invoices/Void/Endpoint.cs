@@ -61,6 +61,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
                 {
                     await Outbox.EnqueueAsync(db, clock, mail, c);
                 }
+                await Features.Listings.Availability.FreeDays.RefreshBookingAsync(db, transaction.Transaction, now, c);
             }
         }, ct);
         await CheckoutSessions.ExpireQuietlyAsync(db, stripe, invoice.StripeCheckoutSessionId, invoice.StripeCheckoutExpiresAt, clock, logger, ct);

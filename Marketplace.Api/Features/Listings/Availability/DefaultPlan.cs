@@ -29,5 +29,6 @@ public static class DefaultPlan
             MaxAdvanceDays = 90,
             UpdatedAt = now,
         }, token: ct);
+        await FreeDays.RefreshAsync(db, listingId, now, ct);
     }
 }

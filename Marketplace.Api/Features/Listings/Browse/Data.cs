@@ -64,7 +64,8 @@ public static class Data
          LIMIT :fetch
         """;
 
-    public static BrowseSql BuildSql(Request r, BrowseCursor? after, int fetch)
+    /// <param name="nowUtc">The clock the availability filter measures notice and advance limits from (default: the system clock).</param>
+    public static BrowseSql BuildSql(Request r, BrowseCursor? after, int fetch, DateTime? nowUtc = null)
     {
         var sort = r.Sort ?? Sorts.Newest;
         var search = !string.IsNullOrWhiteSpace(r.Q);
@@ -94,6 +95,11 @@ public static class Data
         {
             where.Add("l.search_vector @@ query");
             parameters.Add(new DataParameter("q", r.Q!.Trim(), DataType.NVarChar));
+        }
+        if (r.AvailableFrom is { } availableFrom && r.AvailableTo is { } availableTo)
+        {
+            where.Add(AvailabilityFilter.Clause);
+            parameters.AddRange(AvailabilityFilter.Parameters(availableFrom.ToUniversalTime(), availableTo.ToUniversalTime(), nowUtc ?? TimeProvider.System.GetUtcNow().UtcDateTime));
         }
 
         var (order, keyset) = sort switch
@@ -150,6 +156,7 @@ public static class Data
     {
         r.Category, r.Subcategory, r.State, r.City, r.Zip, r.MinPriceCents, r.MaxPriceCents, r.PriceType, r.ProviderId, r.Q,
         Sort = r.Sort ?? Sorts.Newest,
+        AvailableFrom = r.AvailableFrom?.ToUniversalTime(), AvailableTo = r.AvailableTo?.ToUniversalTime(),
     });
 
     public sealed record Row(Item Item, float Rank);

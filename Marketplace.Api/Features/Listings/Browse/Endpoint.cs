@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Listings.Browse;
 
-public sealed class Endpoint(ReadDb reads, Cursors cursors) : Endpoint<Request, CursorPage<Item>>
+public sealed class Endpoint(ReadDb reads, Cursors cursors, TimeProvider clock) : Endpoint<Request, CursorPage<Item>>
 {
     public override void Configure()
     {
@@ -18,17 +18,33 @@ public sealed class Endpoint(ReadDb reads, Cursors cursors) : Endpoint<Request, 
                 + "state, city, zip (exact), minPriceCents/maxPriceCents, priceType, providerId, q (full-text over title, keywords "
                 + "and description). Sorts: newest (default), price_asc, price_desc (listings without a price last), popular "
                 + "(most viewed), relevance (needs q). Keyset pagination: ?limit= (1-100, default 20) and the nextCursor of the "
-                + "previous page; a cursor is only valid with the filters and sort it was made for (400 invalid_cursor).";
+                + "previous page; a cursor is only valid with the filters and sort it was made for (400 invalid_cursor). "
+                + "availableFrom/availableTo (together, ISO-8601 instants): only listings with at least one slot that can be booked now "
+                + "starting in the range (plan, exceptions, buffers, notice, advance limit and booked seats); listings without an "
+                + "availability plan are booked without a time and always pass. 400 availability_range_too_long beyond 14 days, "
+                + "availability_range_too_far when availableTo is more than 60 days from now.";
         });
     }
 
     public override async Task HandleAsync(Request r, CancellationToken ct)
     {
         var sort = r.Sort ?? Sorts.Newest;
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (r.AvailableFrom is { } from && r.AvailableTo is { } to)
+        {
+            if (to.ToUniversalTime() - from.ToUniversalTime() > TimeSpan.FromDays(AvailabilityFilter.MaxRangeDays))
+            {
+                throw ApiProblem.BadRequest("availability_range_too_long", $"availableFrom to availableTo spans at most {AvailabilityFilter.MaxRangeDays} days.");
+            }
+            if (to.ToUniversalTime() > now.AddDays(Availability.FreeDays.HorizonDays))
+            {
+                throw ApiProblem.BadRequest("availability_range_too_far", $"availableTo is at most {Availability.FreeDays.HorizonDays} days from now.");
+            }
+        }
         var scope = Data.ScopeOf(r);
         var after = cursors.Decode<BrowseCursor>(r.Cursor, scope);
         var limit = r.Limit ?? Paging.DefaultLimit;
-        var sql = Data.BuildSql(r, after, limit + 1);
+        var sql = Data.BuildSql(r, after, limit + 1, now);
         var rows = await reads.QueryAsync(db => Data.QueryAsync(db, sql, ct));
         var page = cursors.Page(rows, limit, row => Data.CursorAfter(sort, row), scope);
         await Send.OkAsync(new CursorPage<Item>([.. page.Items.Select(row => row.Item)], page.NextCursor), ct);

@@ -25,6 +25,10 @@ public sealed record Request
     public string? Sort { get; init; }
     public int? Limit { get; init; }
     public string? Cursor { get; init; }
+    /// <summary>With availableTo: only listings with a slot that can be booked now starting in [availableFrom, availableTo) (ISO-8601 instant with offset, e.g. 2026-12-01T00:00:00Z); listings without an availability plan always pass.</summary>
+    public DateTime? AvailableFrom { get; init; }
+    /// <summary>End of the availability range, exclusive (ISO-8601 instant with offset); at most 14 days after availableFrom and 60 days from now.</summary>
+    public DateTime? AvailableTo { get; init; }
 }
 
 /// <summary>One listing of the results, with its provider's summary.</summary>
@@ -76,5 +80,13 @@ public sealed class Validator : Validator<Request>
         RuleFor(r => r.Sort).Must((r, sort) => sort != Sorts.Relevance || !string.IsNullOrWhiteSpace(r.Q))
             .WithMessage("sort=relevance needs a search text (q).");
         this.AddPagingRules(r => r.Limit, r => r.Cursor);
+        RuleFor(r => r.AvailableFrom).NotNull().When(r => r.AvailableTo is not null).WithMessage("availableFrom and availableTo go together.");
+        RuleFor(r => r.AvailableTo).NotNull().When(r => r.AvailableFrom is not null).WithMessage("availableFrom and availableTo go together.");
+        RuleFor(r => r.AvailableFrom).Must(t => t!.Value.Kind != DateTimeKind.Unspecified).When(r => r.AvailableFrom is not null)
+            .WithMessage("availableFrom is an instant: give its offset (2026-12-01T00:00:00Z).");
+        RuleFor(r => r.AvailableTo).Must(t => t!.Value.Kind != DateTimeKind.Unspecified).When(r => r.AvailableTo is not null)
+            .WithMessage("availableTo is an instant: give its offset (2026-12-08T00:00:00Z).");
+        RuleFor(r => r.AvailableTo).Must((r, to) => to!.Value.ToUniversalTime() > r.AvailableFrom!.Value.ToUniversalTime())
+            .When(r => r.AvailableFrom is not null && r.AvailableTo is not null).WithMessage("availableTo must be after availableFrom.");
     }
 }

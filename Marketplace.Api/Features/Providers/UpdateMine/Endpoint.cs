@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Providers.UpdateMine;
 
-public sealed class Endpoint(Db db) : Endpoint<Request, ProviderProfile>
+public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, ProviderProfile>
 {
     public override void Configure()
     {
@@ -31,7 +31,20 @@ public sealed class Endpoint(Db db) : Endpoint<Request, ProviderProfile>
             ThrowIfAnyErrors();
         }
 
-        await Data.UpdateAsync(db, providerId, r, ct);
+        if (r.Has(nameof(r.TimeZone)) && r.TimeZone != current.TimeZone)
+        {
+            // every plan is read in the provider's zone: the browse filter's free slots move with it (FreeDays)
+            await db.InTransactionAsync(async c =>
+            {
+                await LockOrder.ProviderAsync(db, providerId, c);
+                await Data.UpdateAsync(db, providerId, r, c);
+                await Listings.Availability.FreeDays.RefreshProviderAsync(db, providerId, clock.GetUtcNow().UtcDateTime, c);
+            }, ct);
+        }
+        else
+        {
+            await Data.UpdateAsync(db, providerId, r, ct);
+        }
         await Send.OkAsync(await ProviderProfile.LoadAsync(db, providerId, ct) ?? throw ApiProblem.NotFound("provider"), ct);
     }
 }

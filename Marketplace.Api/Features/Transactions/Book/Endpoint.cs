@@ -150,6 +150,10 @@ public sealed class Endpoint(Db db, Infrastructure.Idempotency idempotency, Mark
                 transaction.Status = "invoiced";
                 transaction.TotalCents = price.TotalCents;
             }
+            if (target.ListingId is { } booked)
+            {
+                await FreeDays.RefreshBookingAsync(db, booked, transaction.RequestedStartAt, transaction.RequestedEndAt, now, c);
+            }
 
             var parties = await Bookings.PartiesAsync(db, transaction.Id, c);
             await Outbox.EnqueueAsync(db, clock, BookingMails.BookingRequested(parties, transaction, options), c);

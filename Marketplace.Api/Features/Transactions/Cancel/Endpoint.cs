@@ -3,6 +3,7 @@ using LinqToDB;
 using LinqToDB.Async;
 using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Data;
+using Marketplace.Api.Features.Listings.Availability;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Infrastructure.Email;
 using Marketplace.Api.Infrastructure.Stripe;
@@ -69,6 +70,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
             {
                 await Outbox.EnqueueAsync(db, clock, mail, c);
             }
+            await FreeDays.RefreshBookingAsync(db, transaction, now, c);
             return (row, terms);
         }, ct);
 

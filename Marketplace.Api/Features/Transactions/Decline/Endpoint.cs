@@ -2,6 +2,7 @@ using System.Globalization;
 using FastEndpoints;
 using LinqToDB;
 using Marketplace.Api.Data;
+using Marketplace.Api.Features.Listings.Availability;
 using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Features.Transactions.Lifecycle;
 using Marketplace.Api.Infrastructure;
@@ -59,6 +60,7 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
             var view = await TransactionViews.LoadAsync(db, req.Id, role, options.Currency, c);
             await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.TransactionDeclined, "transaction",
                 req.Id.ToString(CultureInfo.InvariantCulture), view, [transaction.ClientId, me.Id]), c);
+            await FreeDays.RefreshBookingAsync(db, transaction, now, c);
             return view;
         }, ct);
         await Send.OkAsync(view, ct);

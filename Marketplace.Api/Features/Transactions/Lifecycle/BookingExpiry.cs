@@ -84,6 +84,7 @@ public sealed class BookingExpiry(DataOptions<Db> dataOptions, MarketplaceOption
         var count = await db.InTransactionAsync(async c =>
         {
             sessions.Clear();
+            var expired = new List<TransactionRow>();
             var now = clock.GetUtcNow().UtcDateTime;
             var ids = await Pg.QueryAsync(db, """
                 SELECT id FROM marketplace.transactions
@@ -126,6 +127,12 @@ public sealed class BookingExpiry(DataOptions<Db> dataOptions, MarketplaceOption
                 var view = await TransactionViews.LoadAsync(db, id, PartyRole.Client, options.Currency, c);
                 await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.TransactionExpired, "transaction",
                     id.ToString(CultureInfo.InvariantCulture), view, [transaction.ClientId, await ProviderUserIdAsync(db, transaction.ProviderId, c)]), c);
+                expired.Add(transaction);
+            }
+            // the freed slots last, in listing order (FreeDays' advisory locks come after every row lock)
+            foreach (var booking in expired.OrderBy(t => t.ListingId))
+            {
+                await Listings.Availability.FreeDays.RefreshBookingAsync(db, booking, now, c);
             }
             return ids.Count;
         }, ct);
@@ -177,6 +184,8 @@ internal static class LifecycleRegistration
     {
         services.AddSingleton<BookingExpiry>();
         services.AddHostedService(sp => sp.GetRequiredService<BookingExpiry>());
+        services.AddSingleton<Listings.Availability.FreeDaysRollForward>();
+        services.AddHostedService(sp => sp.GetRequiredService<Listings.Availability.FreeDaysRollForward>());
         return services;
     }
 }

@@ -42,6 +42,16 @@ public sealed class PolicyTests
         Assert.Equal(percent, CancellationPolicies.ClientShare("strict", Booked, start, Booked.AddHours(1)).Percent);
     }
 
+    [Theory]
+    [InlineData(-1, 50)]
+    [InlineData(0, 100)]
+    [InlineData(1, 100)]
+    public void Strict_needs_the_start_14_days_after_the_booking_to_the_second(int seconds, int percent)
+    {
+        var start = Booked.AddDays(14).AddSeconds(seconds);
+        Assert.Equal(percent, CancellationPolicies.ClientShare("strict", Booked, start, Booked.AddHours(47)).Percent);
+    }
+
     [Fact]
     public void The_quote_names_the_deadline_of_the_next_step_down()
     {

@@ -49,6 +49,7 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, Exce
                 throw ApiProblem.Conflict("too_many_exceptions", $"A listing has at most {MaxExceptions} exceptions; delete old ones first.");
             }
             row.Id = await db.InsertWithInt64IdentityAsync(row, token: c);
+            await FreeDays.RefreshAsync(db, r.Id, row.StartAt, row.EndAt, now, c);
             var view = ExceptionView.From(row);
             await Audit.WriteAsync(db, clock, new AuditEntry("listing", r.Id, "availability_exception_added", null, null, caller.Id, "provider", view), c);
             await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.ListingAvailabilityChanged, "listing", r.Id.ToString(CultureInfo.InvariantCulture),

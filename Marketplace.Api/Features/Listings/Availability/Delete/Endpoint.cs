@@ -36,6 +36,7 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request>
                 throw ApiProblem.NotFound("availability");
             }
             await db.AvailabilityExceptions.Where(x => x.ListingId == r.Id).DeleteAsync(c);
+            await FreeDays.RefreshAsync(db, r.Id, clock.GetUtcNow().UtcDateTime, c);
             await Audit.WriteAsync(db, clock, new AuditEntry("listing", r.Id, "availability_removed", null, null, caller.Id, "provider"), c);
             await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.ListingAvailabilityChanged, "listing",
                 r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), new { listingId = r.Id, removed = true }, [caller.Id]), c);

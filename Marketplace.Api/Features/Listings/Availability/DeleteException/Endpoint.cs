@@ -1,6 +1,7 @@
 using System.Globalization;
 using FastEndpoints;
 using LinqToDB;
+using LinqToDB.Async;
 using Marketplace.Api.Data;
 using Marketplace.Api.Features.Integrations.Events;
 using Marketplace.Api.Infrastructure;
@@ -31,10 +32,10 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request>
         {
             await LockOrder.ProviderAsync(db, providerId, c);
             await LockOrder.ListingAsync(db, r.Id, c);
-            if (await db.AvailabilityExceptions.Where(x => x.Id == r.ExceptionId && x.ListingId == r.Id).DeleteAsync(c) == 0)
-            {
-                throw ApiProblem.NotFound("exception");
-            }
+            var removed = await db.AvailabilityExceptions.Where(x => x.Id == r.ExceptionId && x.ListingId == r.Id)
+                .Select(x => new { x.StartAt, x.EndAt }).FirstOrDefaultAsync(c) ?? throw ApiProblem.NotFound("exception");
+            await db.AvailabilityExceptions.Where(x => x.Id == r.ExceptionId).DeleteAsync(c);
+            await FreeDays.RefreshAsync(db, r.Id, removed.StartAt, removed.EndAt, clock.GetUtcNow().UtcDateTime, c);
             await Audit.WriteAsync(db, clock, new AuditEntry("listing", r.Id, "availability_exception_removed", null, null, caller.Id, "provider",
                 new { exceptionId = r.ExceptionId }), c);
             await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.ListingAvailabilityChanged, "listing", r.Id.ToString(CultureInfo.InvariantCulture),

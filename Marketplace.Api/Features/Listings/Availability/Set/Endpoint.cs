@@ -56,6 +56,7 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, Avai
                 throw ApiProblem.NotFound("listing");
             }
             await db.InsertOrReplaceAsync(row, token: c);
+            await FreeDays.RefreshAsync(db, r.Id, now, c);
             var timeZone = await db.Providers.Where(p => p.Id == providerId).Select(p => p.TimeZone).FirstAsync(c) ?? ListingSlots.DefaultTimeZone;
             var view = AvailabilityView.From(row, timeZone);
             await Audit.WriteAsync(db, clock, new AuditEntry("listing", r.Id, "availability_set", null, null, caller.Id, "provider", view), c);
