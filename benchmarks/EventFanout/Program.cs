@@ -92,7 +92,11 @@ try
         await Task.Delay(100);
     }
     await SwitchAsync(on: false);
+    // database commits (pg_stat_database, this database): per change with webhooks off, and what delivery adds per delivery
+    var commitsBefore = await CommitsAsync(cs);
     var offRuns = new List<Run> { await ChangeAsync(http, listings, changes, senders, "off1") };
+    var offCommits = new List<double> { (await CommitsAsync(cs) - commitsBefore) / (double)changes };
+    var extraCommitsPerDelivery = new List<double>();
     var onRuns = new List<Run>();
     var p50Ratios = new List<double>();
     var p99Ratios = new List<double>();
@@ -102,6 +106,7 @@ try
     {
         await SwitchAsync(on: true);
         var startedOn = DateTime.UtcNow;
+        var onCommitsBefore = await CommitsAsync(cs);
         var on = await ChangeAsync(http, listings, changes, senders, $"on{round}");
         onRuns.Add(on);
         // only this round's changes count (an event committed just before the switch may be delivered too)
@@ -113,14 +118,19 @@ try
         }
         var measured = Measured();
         allDelivered &= measured.Count == 3 * changes;
+        var onCommits = await CommitsAsync(cs) - onCommitsBefore;
         var lastAt = measured.Max(v => v.At);
         var delays = measured.Select(v => (v.At - v.OccurredAt).TotalMilliseconds).Order().ToArray();
         allDelays.AddRange(delays);
         Console.WriteLine($"  webhooks on{round}: {measured.Count} of {3 * changes} deliveries in {(lastAt - startedOn).TotalSeconds:0.0} s "
             + $"= {measured.Count / (lastAt - startedOn).TotalSeconds:0} deliveries/s; commit->delivery p50 {Pct(delays, 50):0} ms, p99 {Pct(delays, 99):0} ms, max {delays[^1]:0} ms");
         await SwitchAsync(on: false);
+        var offBefore = await CommitsAsync(cs);
         var off = await ChangeAsync(http, listings, changes, senders, $"off{round + 1}");
         offRuns.Add(off);
+        offCommits.Add((await CommitsAsync(cs) - offBefore) / (double)changes);
+        extraCommitsPerDelivery.Add((onCommits - (offCommits[^2] + offCommits[^1]) / 2 * changes) / (3.0 * changes));
+        Console.WriteLine($"  database commits: {offCommits[^1]:0.00} per change with webhooks off; delivery adds {extraCommitsPerDelivery[^1]:0.00} per delivery");
         var before = offRuns[^2];
         p50Ratios.Add(on.P50 / ((before.P50 + off.P50) / 2));
         p99Ratios.Add(on.P99 / ((before.P99 + off.P99) / 2));
@@ -133,6 +143,7 @@ try
         + $"p99 {Median(p99Ratios):0.00}x ({string.Join(", ", p99Ratios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))}); "
         + $"throughput {onRuns.Average(r => r.PerSecond) / offRuns.Average(r => r.PerSecond):0.00}x "
         + $"(machine: {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
+    Console.WriteLine($"database commits added per delivery, median of {rounds} rounds: {Median(extraCommitsPerDelivery):0.00}");
     exit = allDelivered && duplicates == 0 ? 0 : 1;
     Console.WriteLine(exit == 0 ? "PASS: every event delivered to every endpoint exactly once" : "FAIL");
 }
@@ -250,6 +261,19 @@ static Process StartApi(string repo, string cs, int port)
     process.BeginOutputReadLine();
     process.BeginErrorReadLine();
     return process;
+}
+
+// pg_stat_database counts every committed transaction of the database; stats reach it within a second, so settle first
+static async Task<long> CommitsAsync(string cs)
+{
+    await Task.Delay(1200);
+    await using var db = new NpgsqlConnection(cs);
+    await db.OpenAsync();
+    await using var command = new NpgsqlCommand("SELECT pg_stat_clear_snapshot(); SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()", db);
+    await using var reader = await command.ExecuteReaderAsync();
+    await reader.NextResultAsync();
+    await reader.ReadAsync();
+    return reader.GetInt64(0);
 }
 
 static async Task ExecAsync(string cs, string sql)
