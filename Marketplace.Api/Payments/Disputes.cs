@@ -49,11 +49,11 @@ public static class Disputes
         var parties = await RefundFailures.PartyIdsAsync(db, b.TransactionId, ct);
         var audits = new List<AuditEntry>();
         var events = new List<DomainEvent>();
+        var transactionEvents = new List<string>(); // data: the booking as its GET answers it, read by the batch after its changes
         var mails = new List<OutgoingMail>();
         var batch = new PgBatch();
         var facts = new { disputeId = d.DisputeId, status = d.Status, amount = d.AmountCents, reason = d.Reason, eventId = d.EventId };
         var invoiceId = b.InvoiceId.ToString(CultureInfo.InvariantCulture);
-        var transactionId = b.TransactionId.ToString(CultureInfo.InvariantCulture);
         object View(string? status, bool onHold) => new
         {
             id = d.DisputeId, invoiceId = b.InvoiceId, transactionId = b.TransactionId, status, amountCents = d.AmountCents, reason = d.Reason, onHold,
@@ -91,8 +91,7 @@ public static class Disputes
             // open: the booking waits for the dispute's outcome
             batch.Add("UPDATE marketplace.transactions SET on_hold_at = $1, on_hold_reason = 'dispute' WHERE id = $2", Pg.P(now), Pg.P(b.TransactionId));
             audits.Add(new AuditEntry("transaction", b.TransactionId, "on_hold", b.TransactionStatus, b.TransactionStatus, null, "system", facts));
-            events.Add(new DomainEvent(EventTypes.TransactionOnHold, "transaction", transactionId,
-                new { id = b.TransactionId, status = b.TransactionStatus, onHold = true, holdReason = "dispute", disputeId = d.DisputeId }, parties));
+            transactionEvents.Add(EventTypes.TransactionOnHold);
         }
         if (d.EventType == "charge.dispute.created")
         {
@@ -105,8 +104,7 @@ public static class Disputes
             {
                 batch.Add("UPDATE marketplace.transactions SET on_hold_at = NULL, on_hold_reason = NULL WHERE id = $1 AND on_hold_reason = 'dispute'", Pg.P(b.TransactionId));
                 audits.Add(new AuditEntry("transaction", b.TransactionId, "released", b.TransactionStatus, b.TransactionStatus, null, "system", facts));
-                events.Add(new DomainEvent(EventTypes.TransactionReleased, "transaction", transactionId,
-                    new { id = b.TransactionId, status = b.TransactionStatus, onHold = false, disputeId = d.DisputeId, disputeStatus = d.Status }, parties));
+                transactionEvents.Add(EventTypes.TransactionReleased);
             }
             long lost = 0;
             if (d.Status == "lost" && !alreadyClosed)
@@ -140,6 +138,10 @@ public static class Disputes
             if (mails.Count > 0)
             {
                 batch.Add(Outbox.Insert(mails, now));
+            }
+            foreach (var type in transactionEvents)
+            {
+                batch.Add(BatchEvents.Transaction(type, b.TransactionId, now, options.Currency));
             }
             if (events.Count > 0)
             {

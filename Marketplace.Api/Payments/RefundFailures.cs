@@ -96,13 +96,8 @@ public static class RefundFailures
             new AuditEntry("transaction", b.TransactionId, "refund_failed", b.TransactionStatus, transactionStatus, null, "system", details),
         ], now));
         batch.Add(Outbox.Insert(PaymentMails.RefundFailed(b.Parties, b, refund.AmountCents, refund.Status, refund.FailureReason, options), now));
-        batch.Add(DomainEvents.Insert(
-        [
-            new DomainEvent(EventTypes.RefundFailed, "invoice", b.InvoiceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                new { id = b.InvoiceId, transactionId = b.TransactionId, invoiceNumber = b.InvoiceNumber, status = invoiceStatus, transactionStatus,
-                      refundedCents = after, refund = new { id = refund.RefundId, status = refund.Status, amountCents = refund.AmountCents, failureReason = refund.FailureReason } },
-                await PartyIdsAsync(db, b.TransactionId, ct)),
-        ], now));
+        // the invoice as its GET answers it, read after the batch's changes (refundedCents and status back to what they were)
+        batch.Add(BatchEvents.Invoice(EventTypes.RefundFailed, b.InvoiceId, now, options.Currency));
         await batch.ExecuteAsync(db, ct);
         if (transactionStatus != b.TransactionStatus)
         {

@@ -25,7 +25,7 @@ public static class TransferReversals
     private sealed record Claimed(long Id, string DisputeId, string ChargeId, int InvoiceId, long TransactionId, int ProviderId, long DisputedCents, long? AmountCents, string? TransferId);
 
     /// <summary>Performs the pending reversal of this dispute, or (null) up to <paramref name="limit"/> pending ones. Returns how many were reversed.</summary>
-    public static async Task<int> PerformPendingAsync(Db db, StripeAccess stripe, TimeProvider clock, ILogger logger, string? disputeId, CancellationToken ct, int limit = 20)
+    public static async Task<int> PerformPendingAsync(Db db, StripeAccess stripe, MarketplaceOptions options, TimeProvider clock, ILogger logger, string? disputeId, CancellationToken ct, int limit = 20)
     {
         if (!stripe.IsConfigured)
         {
@@ -47,7 +47,7 @@ public static class TransferReversals
         {
             try
             {
-                done += await PerformAsync(db, stripe, clock, row, ct) ? 1 : 0;
+                done += await PerformAsync(db, stripe, options, clock, row, ct) ? 1 : 0;
             }
             catch (Exception e) when (e is StripeException or HttpRequestException or TaskCanceledException or ApiProblem)
             {
@@ -59,7 +59,7 @@ public static class TransferReversals
         return done;
     }
 
-    private static async Task<bool> PerformAsync(Db db, StripeAccess stripe, TimeProvider clock, Claimed row, CancellationToken ct)
+    private static async Task<bool> PerformAsync(Db db, StripeAccess stripe, MarketplaceOptions options, TimeProvider clock, Claimed row, CancellationToken ct)
     {
         var transferId = row.TransferId;
         var amount = row.AmountCents;
@@ -75,7 +75,7 @@ public static class TransferReversals
         }
         if (transferId is null || amount <= 0)
         {
-            await FinishAsync(db, clock, row, "nothing_to_reverse", null, 0, ct);
+            await FinishAsync(db, clock, options, row, "nothing_to_reverse", null, 0, ct);
             return false;
         }
         var reversal = await new TransferReversalService(await stripe.ClientAsync(db)).CreateAsync(transferId, new TransferReversalCreateOptions
@@ -89,11 +89,11 @@ public static class TransferReversals
                 ["transaction_id"] = row.TransactionId.ToString(CultureInfo.InvariantCulture),
             },
         }, new RequestOptions { IdempotencyKey = $"dispute-reversal-{row.DisputeId}" }, ct);
-        await FinishAsync(db, clock, row, "reversed", reversal.Id, reversal.Amount, ct);
+        await FinishAsync(db, clock, options, row, "reversed", reversal.Id, reversal.Amount, ct);
         return true;
     }
 
-    private static Task FinishAsync(Db db, TimeProvider clock, Claimed row, string status, string? reversalId, long amount, CancellationToken ct) =>
+    private static Task FinishAsync(Db db, TimeProvider clock, MarketplaceOptions options, Claimed row, string status, string? reversalId, long amount, CancellationToken ct) =>
         db.InTransactionAsync(async c =>
         {
             var now = clock.GetUtcNow().UtcDateTime;
@@ -108,8 +108,7 @@ public static class TransferReversals
             }
             var facts = new { disputeId = row.DisputeId, transferReversalId = reversalId, amountCents = amount, status, invoiceId = row.InvoiceId };
             await Audit.WriteAsync(db, clock, new AuditEntry("transaction", row.TransactionId, "transfer_reversed", null, null, null, "system", facts), c);
-            await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.TransferReversed, "transaction",
-                row.TransactionId.ToString(CultureInfo.InvariantCulture), new { id = row.TransactionId, facts }, await RefundFailures.PartyIdsAsync(db, row.TransactionId, c)), c);
+            await ResourceEvents.TransactionAsync(db, clock, options, EventTypes.TransferReversed, row.TransactionId, c);
             return moved;
         }, ct);
 }

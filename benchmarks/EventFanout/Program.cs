@@ -1,8 +1,9 @@
-// Event fan-out: 10,000 state changes (PATCH /listings/{id}, each writing listing.updated) fanned out
+// Event fan-out: state changes (PATCH /listings/{id}, each writing listing.updated) fanned out
 // to 3 webhook endpoints on a loopback receiver. Reports deliveries per second, the delay from the
 // change's commit to its delivery (p50/p99), and the change's own request latency with webhooks on
-// against the same requests with webhooks off, in the same run (off, on, off again).
-// Usage: dotnet run -c Release --project benchmarks/EventFanout -- [--changes 10000] [--senders 8] [--keep]
+// against the same requests with webhooks off, in the same run: rounds off, on, off, on, ..., off, each "on"
+// round compared with the "off" rounds either side of it, and the median of those ratios.
+// Usage: dotnet run -c Release --project benchmarks/EventFanout -- [--changes 2000] [--rounds 3] [--senders 8] [--keep]
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -15,7 +16,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Npgsql;
 
-var changes = Arg("--changes", 10_000);
+var changes = Arg("--changes", 2_000);
+var rounds = Arg("--rounds", 3);
 var senders = Arg("--senders", 8);
 var keep = args.Contains("--keep");
 var repo = FindRepoRoot();
@@ -63,10 +65,6 @@ try
     http.DefaultRequestHeaders.Authorization = new("Bearer", register.GetProperty("accessToken").GetString());
     var listings = await SeedListingsAsync(cs, userId, 200);
 
-    // warm-up, then off / on / off
-    await ChangeAsync(http, listings, 1000, senders, "warm");
-    var off1 = await ChangeAsync(http, listings, changes, senders, "off1");
-
     var endpoints = new List<int>();
     for (var i = 1; i <= 3; i++)
     {
@@ -74,35 +72,79 @@ try
             .Content.ReadFromJsonAsync<JsonElement>();
         endpoints.Add(created.GetProperty("id").GetInt32());
     }
-    // the fan-out starts after the endpoints exist: wait until one round has passed
-    await Task.Delay(1500);
-    var startedOn = DateTime.UtcNow;
-    var on = await ChangeAsync(http, listings, changes, senders, "on");
-    // only the measured changes' events count (an event committed just before the endpoints existed may be delivered too)
-    int Measured() => received.Values.Count(v => v.OccurredAt >= startedOn);
-    var deadline = DateTime.UtcNow.AddMinutes(10);
-    while (Measured() < 3 * changes && DateTime.UtcNow < deadline)
+    async Task SwitchAsync(bool on)
+    {
+        foreach (var id in endpoints)
+        {
+            (await http.PatchAsJsonAsync($"webhook-endpoints/{id}", new { disabled = !on })).EnsureSuccessStatusCode();
+        }
+        // the fan-out reads the endpoints every 200 ms: let one round pass
+        await Task.Delay(1500);
+    }
+
+    // warm-up (webhooks on, so both paths are jitted), then off, on, off, on, ... off: each "on" round
+    // compared with the "off" rounds on either side of it
+    var warm = Math.Min(1000, changes);
+    await ChangeAsync(http, listings, warm, senders, "warm");
+    var drained = DateTime.UtcNow.AddMinutes(2);
+    while (received.Count < 3 * warm && DateTime.UtcNow < drained)
     {
         await Task.Delay(100);
     }
-    var measured = received.Values.Where(v => v.OccurredAt >= startedOn).ToList();
-    var lastAt = measured.Max(v => v.At);
-    var deliveriesPerSecond = measured.Count / (lastAt - startedOn).TotalSeconds;
-    var delays = measured.Select(v => (v.At - v.OccurredAt).TotalMilliseconds).Order().ToArray();
-    Console.WriteLine($"webhooks: {measured.Count} of {3 * changes} deliveries in {(lastAt - startedOn).TotalSeconds:0.0} s "
-        + $"= {deliveriesPerSecond:0} deliveries/s; commit->delivery p50 {Pct(delays, 50):0} ms, p99 {Pct(delays, 99):0} ms, max {delays[^1]:0} ms; duplicates {duplicates}");
-
-    foreach (var id in endpoints)
+    await SwitchAsync(on: false);
+    // database commits (pg_stat_database, this database): per change with webhooks off, and what delivery adds per delivery
+    var commitsBefore = await CommitsAsync(cs);
+    var offRuns = new List<Run> { await ChangeAsync(http, listings, changes, senders, "off1") };
+    var offCommits = new List<double> { (await CommitsAsync(cs) - commitsBefore) / (double)changes };
+    var extraCommitsPerDelivery = new List<double>();
+    var onRuns = new List<Run>();
+    var p50Ratios = new List<double>();
+    var p99Ratios = new List<double>();
+    var allDelays = new List<double>();
+    var allDelivered = true;
+    for (var round = 1; round <= rounds; round++)
     {
-        await http.PatchAsJsonAsync($"webhook-endpoints/{id}", new { disabled = true });
+        await SwitchAsync(on: true);
+        var startedOn = DateTime.UtcNow;
+        var onCommitsBefore = await CommitsAsync(cs);
+        var on = await ChangeAsync(http, listings, changes, senders, $"on{round}");
+        onRuns.Add(on);
+        // only this round's changes count (an event committed just before the switch may be delivered too)
+        List<(DateTime At, DateTime OccurredAt)> Measured() => [.. received.Values.Where(v => v.OccurredAt >= startedOn)];
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        while (Measured().Count < 3 * changes && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        var measured = Measured();
+        allDelivered &= measured.Count == 3 * changes;
+        var onCommits = await CommitsAsync(cs) - onCommitsBefore;
+        var lastAt = measured.Max(v => v.At);
+        var delays = measured.Select(v => (v.At - v.OccurredAt).TotalMilliseconds).Order().ToArray();
+        allDelays.AddRange(delays);
+        Console.WriteLine($"  webhooks on{round}: {measured.Count} of {3 * changes} deliveries in {(lastAt - startedOn).TotalSeconds:0.0} s "
+            + $"= {measured.Count / (lastAt - startedOn).TotalSeconds:0} deliveries/s; commit->delivery p50 {Pct(delays, 50):0} ms, p99 {Pct(delays, 99):0} ms, max {delays[^1]:0} ms");
+        await SwitchAsync(on: false);
+        var offBefore = await CommitsAsync(cs);
+        var off = await ChangeAsync(http, listings, changes, senders, $"off{round + 1}");
+        offRuns.Add(off);
+        offCommits.Add((await CommitsAsync(cs) - offBefore) / (double)changes);
+        extraCommitsPerDelivery.Add((onCommits - (offCommits[^2] + offCommits[^1]) / 2 * changes) / (3.0 * changes));
+        Console.WriteLine($"  database commits: {offCommits[^1]:0.00} per change with webhooks off; delivery adds {extraCommitsPerDelivery[^1]:0.00} per delivery");
+        var before = offRuns[^2];
+        p50Ratios.Add(on.P50 / ((before.P50 + off.P50) / 2));
+        p99Ratios.Add(on.P99 / ((before.P99 + off.P99) / 2));
+        Console.WriteLine($"  round {round}: on / off (mean of the off rounds either side): p50 {p50Ratios[^1]:0.00}x, p99 {p99Ratios[^1]:0.00}x");
     }
-    var off2 = await ChangeAsync(http, listings, changes, senders, "off2");
-
-    var offP50 = (off1.P50 + off2.P50) / 2;
-    var offP99 = (off1.P99 + off2.P99) / 2;
-    Console.WriteLine($"request latency with webhooks on / off (mean of both off runs): p50 {on.P50 / offP50:0.00}x, p99 {on.P99 / offP99:0.00}x, "
-        + $"throughput {on.PerSecond / ((off1.PerSecond + off2.PerSecond) / 2):0.00}x (machine: {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
-    exit = Measured() == 3 * changes && duplicates == 0 ? 0 : 1;
+    allDelays.Sort();
+    var sortedDelays = allDelays.ToArray();
+    Console.WriteLine($"webhooks: commit->delivery over every on round: p50 {Pct(sortedDelays, 50):0} ms, p99 {Pct(sortedDelays, 99):0} ms; duplicates {duplicates}");
+    Console.WriteLine($"request latency on / off, median of {rounds} rounds: p50 {Median(p50Ratios):0.00}x ({string.Join(", ", p50Ratios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))}), "
+        + $"p99 {Median(p99Ratios):0.00}x ({string.Join(", ", p99Ratios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))}); "
+        + $"throughput {onRuns.Average(r => r.PerSecond) / offRuns.Average(r => r.PerSecond):0.00}x "
+        + $"(machine: {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
+    Console.WriteLine($"database commits added per delivery, median of {rounds} rounds: {Median(extraCommitsPerDelivery):0.00}");
+    exit = allDelivered && duplicates == 0 ? 0 : 1;
     Console.WriteLine(exit == 0 ? "PASS: every event delivered to every endpoint exactly once" : "FAIL");
 }
 finally
@@ -126,6 +168,8 @@ int Arg(string name, int fallback)
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
 }
+
+static double Median(List<double> values) => Pct([.. values.Order()], 50);
 
 static double Pct(double[] sorted, int p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p / 100.0 * sorted.Length) - 1)];
 
@@ -217,6 +261,19 @@ static Process StartApi(string repo, string cs, int port)
     process.BeginOutputReadLine();
     process.BeginErrorReadLine();
     return process;
+}
+
+// pg_stat_database counts every committed transaction of the database; stats reach it within a second, so settle first
+static async Task<long> CommitsAsync(string cs)
+{
+    await Task.Delay(1200);
+    await using var db = new NpgsqlConnection(cs);
+    await db.OpenAsync();
+    await using var command = new NpgsqlCommand("SELECT pg_stat_clear_snapshot(); SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()", db);
+    await using var reader = await command.ExecuteReaderAsync();
+    await reader.NextResultAsync();
+    await reader.ReadAsync();
+    return reader.GetInt64(0);
 }
 
 static async Task ExecAsync(string cs, string sql)

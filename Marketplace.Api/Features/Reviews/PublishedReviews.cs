@@ -65,6 +65,19 @@ internal static class PublishedReviews
         return new ReviewPage(summary, page.Items, page.NextCursor);
     }
 
+    /// <summary>One review as the public lists answer it, whatever its status (review events carry it).</summary>
+    public static async Task<(PublicReview Review, int ClientId)> LoadAsync(Db db, int reviewId, CancellationToken ct)
+    {
+        var r = await (
+            from x in db.Reviews
+            join u in db.Users on x.ClientId equals u.Id
+            where x.Id == reviewId
+            select new { x.Id, x.ProviderId, x.ListingId, x.Rating, x.Title, x.ReviewText, u.FirstName, u.LastName, x.CreatedAt, x.ProviderResponse, x.RespondedAt, x.ClientId })
+            .FirstAsync(ct);
+        return (new PublicReview(r.Id, r.ProviderId, r.ListingId, r.Rating, r.Title, r.ReviewText, ReviewerName(r.FirstName, r.LastName),
+            r.CreatedAt, r.ProviderResponse, r.RespondedAt), r.ClientId);
+    }
+
     /// <summary>Count, average and stars of the scope's published reviews, in one aggregate query (partial indexes ix_reviews_published_*).</summary>
     private static async Task<RatingSummary> SummaryAsync(Db db, Scope scope, int id, CancellationToken ct)
     {

@@ -61,7 +61,7 @@ internal sealed class Processing(Db db, StripeAccess stripe, MarketplaceOptions 
         if (applied.ReversalDisputeId is { } disputeId)
         {
             // the Stripe call after the commit, never inside it; a failure leaves the intent pending for the next sweep
-            await TransferReversals.PerformPendingAsync(db, stripe, clock, logger, disputeId, ct);
+            await TransferReversals.PerformPendingAsync(db, stripe, options, clock, logger, disputeId, ct);
         }
         if (applied.Outcome is Outcomes.AmountMismatch or Outcomes.CurrencyMismatch or Outcomes.DuplicatePayment or Outcomes.PaidAfterCancel
             or Outcomes.Dispute or Outcomes.RefundFailed)

@@ -120,7 +120,7 @@ internal sealed class Reconciliation(Db db, StripeAccess stripe, MarketplaceOpti
                 """,
                 CancellationToken.None, Pg.P(newMark), Pg.P(clock.GetUtcNow().UtcDateTime), Pg.Jsonb(JsonSerializer.Serialize(report)), Pg.P(claimedUntil));
         }
-        var reversals = await TransferReversals.PerformPendingAsync(db, stripe, clock, logger, null, ct);
+        var reversals = await TransferReversals.PerformPendingAsync(db, stripe, options, clock, logger, null, ct);
         return new ReconciliationReport(true, from, listed, applied.Count, already, failed, newMark, reversals, applied);
     }
 

@@ -62,9 +62,7 @@ internal static class Moderation
             await Features.Reviews.ProviderRating.RecomputeAsync(db, found.ProviderId, c);
             await Audit.WriteAsync(db, clock, new AuditEntry("review", reviewId, action, current, to, admin.Id, AdminRules.ActorRole, new { reason }), c);
             var review = await Query(db).FirstAsync(r => r.Id == reviewId, c);
-            var providerUserId = await db.Providers.Where(p => p.Id == found.ProviderId).Select(p => p.UserId).FirstAsync(c);
-            await DomainEvents.AppendAsync(db, clock, new DomainEvent(eventType, "review", reviewId.ToString(CultureInfo.InvariantCulture),
-                review, [found.ClientId, providerUserId]), c);
+            await ResourceEvents.ReviewAsync(db, clock, eventType, reviewId, c);
             return review;
         }, ct);
     }

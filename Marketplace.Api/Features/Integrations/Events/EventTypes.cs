@@ -81,4 +81,14 @@ public static class EventTypes
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))
         .Select(f => (string)f.GetRawConstantValue()!)
         .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The types in order, for the OpenAPI enum.</summary>
+    public static readonly string[] Names = [.. All.Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// What <c>resource.type</c> can be. <c>data</c> is the resource as its GET answers it (README "Integrations"
+    /// lists which GET for each): a booking and an invoice as their client sees them.
+    /// </summary>
+    public static readonly string[] ResourceTypes =
+        ["user", "provider", "listing", "transaction", "invoice", "message", "thread", "review", "payout", "dispute", "payment_issue"];
 }

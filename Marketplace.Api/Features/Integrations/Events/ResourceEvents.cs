@@ -54,11 +54,15 @@ public static class ResourceEvents
         await DomainEvents.AppendAsync(db, clock, new DomainEvent(type, "invoice", Id(invoiceId), view, [view.ClientId, owner]), ct);
     }
 
-    /// <summary>A review's event; <paramref name="data"/> is the review as the endpoint that changed it answers it.</summary>
-    public static async Task ReviewAsync(Db db, TimeProvider clock, string type, int reviewId, int clientId, int providerId, object data, CancellationToken ct)
+    /// <summary>
+    /// A review's event: the review as the public review lists (<c>GET /providers/{id}/reviews</c>,
+    /// <c>GET /listings/{slug}/reviews</c>) answer it, the same shape whatever happened to it (the type says what).
+    /// </summary>
+    public static async Task ReviewAsync(Db db, TimeProvider clock, string type, int reviewId, CancellationToken ct)
     {
-        var owner = await ProviderUserAsync(db, providerId, ct);
-        await DomainEvents.AppendAsync(db, clock, new DomainEvent(type, "review", Id(reviewId), data, [clientId, owner]), ct);
+        var (review, clientId) = await Reviews.PublishedReviews.LoadAsync(db, reviewId, ct);
+        var owner = await ProviderUserAsync(db, review.ProviderId, ct);
+        await DomainEvents.AppendAsync(db, clock, new DomainEvent(type, "review", Id(reviewId), review, [clientId, owner]), ct);
     }
 
     /// <summary>A message's event; <paramref name="data"/> is the message as the send endpoint answers it.</summary>

@@ -5,7 +5,6 @@ using LinqToDB;
 using LinqToDB.Async;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
-using Marketplace.Api.Infrastructure.Email;
 
 namespace Marketplace.Api.Features.Integrations.Webhooks;
 
@@ -34,6 +33,7 @@ public sealed class WebhookDelivery : BackgroundService
     public static readonly TimeSpan GiveUpAfter = TimeSpan.FromDays(3);
     private const int FanOutBatch = 1000;
     private static readonly TimeSpan FanOutInterval = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan RefillWindow = TimeSpan.FromMilliseconds(20);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -44,6 +44,8 @@ public sealed class WebhookDelivery : BackgroundService
     private readonly ILogger<WebhookDelivery> logger;
     private readonly HttpClient http;
     private readonly SemaphoreSlim slots;
+    private readonly SemaphoreSlim freed = new(0);
+    private readonly DeliveryOutcomes outcomes;
 
     public WebhookDelivery(LinqToDB.DataOptions<Db> dataOptions, MarketplaceOptions options, TimeProvider clock, WebhookSecrets secrets,
         WebhookTargets targets, ILogger<WebhookDelivery> logger)
@@ -56,6 +58,7 @@ public sealed class WebhookDelivery : BackgroundService
         http = new HttpClient(targets.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.UserAgent.ParseAdd("Marketplace-Webhooks/1");
         slots = new SemaphoreSlim(Math.Max(1, options.Webhooks.MaxParallel));
+        outcomes = new DeliveryOutcomes(dataOptions, clock, logger);
     }
 
     /// <summary>The pause before attempt <paramref name="attempt"/>+1 after attempt <paramref name="attempt"/> failed.</summary>
@@ -70,6 +73,7 @@ public sealed class WebhookDelivery : BackgroundService
         }
         var poll = TimeSpan.FromMilliseconds(options.Webhooks.PollMilliseconds);
         var lastFanOut = DateTimeOffset.MinValue;
+        var lastWork = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -77,19 +81,23 @@ public sealed class WebhookDelivery : BackgroundService
                 // while busy, fan out at most every 200 ms (one transaction each), not once per freed slot
                 if (clock.GetUtcNow() - lastFanOut >= FanOutInterval)
                 {
-                    await FanOutAsync(stoppingToken);
+                    if (await FanOutAsync(stoppingToken) > 0)
+                    {
+                        lastWork = clock.GetUtcNow();
+                    }
                     lastFanOut = clock.GetUtcNow();
                 }
                 // claim only what free slots can take; attempts run on while the loop goes on claiming
                 var claimed = await StartDueAsync(slots.CurrentCount, stoppingToken);
                 if (claimed > 0)
                 {
-                    // there may be more: claim again as soon as a slot is free, not after a poll interval
-                    await slots.WaitAsync(stoppingToken);
-                    slots.Release();
+                    // there may be more: claim again soon, not after a poll interval, but in batches (one claim
+                    // transaction per half the slots, not one per freed slot), so busy delivery costs the database
+                    // and the requests beside it as little as it can
+                    lastWork = clock.GetUtcNow();
+                    await RefillAsync(stoppingToken);
                     continue;
                 }
-                lastFanOut = DateTimeOffset.MinValue;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -101,7 +109,9 @@ public sealed class WebhookDelivery : BackgroundService
             }
             try
             {
-                await Task.Delay(poll, clock, stoppingToken);
+                // nothing due: look again at the next fan-out while events keep coming, after a poll interval when idle
+                var idle = clock.GetUtcNow() - lastWork > poll;
+                await Task.Delay(idle ? poll : FanOutInterval, clock, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -121,6 +131,26 @@ public sealed class WebhookDelivery : BackgroundService
             attempts.Add(AttemptAsync(claim, ct));
         }
         await Task.WhenAll(attempts);
+    }
+
+    /// <summary>Waits until half the slots are free again, at most <see cref="RefillWindow"/> once one is.</summary>
+    private async Task RefillAsync(CancellationToken ct)
+    {
+        var half = Math.Max(1, options.Webhooks.MaxParallel / 2);
+        await freed.WaitAsync(ct);
+        var until = Environment.TickCount64 + (long)RefillWindow.TotalMilliseconds;
+        while (slots.CurrentCount < half)
+        {
+            var left = until - Environment.TickCount64;
+            if (left <= 0 || !await freed.WaitAsync(TimeSpan.FromMilliseconds(left), ct))
+            {
+                break;
+            }
+        }
+        // the signals counted while we waited are spent: the next wait starts from what is free now
+        while (freed.CurrentCount > 0 && freed.Wait(0))
+        {
+        }
     }
 
     private async Task<int> StartDueAsync(int free, CancellationToken ct)
@@ -152,8 +182,8 @@ public sealed class WebhookDelivery : BackgroundService
          WHERE id = 1 AND EXISTS (SELECT 1 FROM ev)
         """;
 
-    /// <summary>Turns the next committed events into deliveries; skipped while another instance does it.</summary>
-    public async Task FanOutAsync(CancellationToken ct)
+    /// <summary>Turns the next committed events into deliveries; skipped while another instance does it. 1 when it read events, else 0.</summary>
+    public async Task<int> FanOutAsync(CancellationToken ct)
     {
         await using var db = new Db(dataOptions);
         await using var tx = await db.BeginTransactionAsync(ct);
@@ -161,14 +191,12 @@ public sealed class WebhookDelivery : BackgroundService
             r => r.GetInt64(0), ct)).ToList();
         if (position.Count == 0)
         {
-            return;
+            return 0;
         }
-        await Pg.ExecuteAsync(db, FanOutSql, ct, Pg.P(position[0]), Pg.P(FanOutBatch), Pg.P(clock.GetUtcNow().UtcDateTime));
+        var read = await Pg.ExecuteAsync(db, FanOutSql, ct, Pg.P(position[0]), Pg.P(FanOutBatch), Pg.P(clock.GetUtcNow().UtcDateTime));
         await tx.CommitAsync(ct);
+        return read;
     }
-
-    private sealed record Claim(long Id, Guid Lease, int Attempts, DateTime CreatedAt, int EndpointId, string Url, byte[] Secret, byte[]? PreviousSecret,
-        DateTime? PreviousSecretExpiresAt, Guid EventId, string Body);
 
     private const string ClaimSql = """
         WITH c AS (
@@ -185,7 +213,7 @@ public sealed class WebhookDelivery : BackgroundService
                   e.id, e.sequence, e.type, e.occurred_at, e.resource_type, e.resource_id, e.data::text
         """;
 
-    private async Task<List<Claim>> ClaimAsync(int max, CancellationToken ct)
+    private async Task<List<DeliveryClaim>> ClaimAsync(int max, CancellationToken ct)
     {
         if (max <= 0)
         {
@@ -193,27 +221,54 @@ public sealed class WebhookDelivery : BackgroundService
         }
         var now = clock.GetUtcNow().UtcDateTime;
         var lease = Guid.NewGuid();
+        // an event fanned out to several endpoints is serialised once per batch, each endpoint's secret decrypted once
+        var bodies = new Dictionary<Guid, string>();
+        var keys = new Dictionary<int, (string Secret, string? Previous)>();
         await using var db = new Db(dataOptions);
-        return await Pg.QueryAsync(db, ClaimSql, r => new Claim(
-            r.GetInt64(0), lease, r.GetInt32(1), r.GetDateTime(2), r.GetInt32(3), r.GetString(4), r.GetFieldValue<byte[]>(5), r.Get<byte[]>(6),
-            r.IsDBNull(7) ? null : r.GetDateTime(7), r.GetGuid(8),
-            Body(r.GetGuid(8), r.GetInt64(9), r.GetString(10), r.GetDateTime(11), r.GetString(12), r.GetString(13), r.GetString(14))),
-            ct, Pg.P(lease), Pg.P(now + TimeSpan.FromSeconds(options.Webhooks.TimeoutSeconds + 30)), Pg.P(now), Pg.P(max));
+        return await Pg.QueryAsync(db, ClaimSql, r =>
+        {
+            var eventId = r.GetGuid(8);
+            if (!bodies.TryGetValue(eventId, out var body))
+            {
+                body = Body(eventId, r.GetInt64(9), r.GetString(10), r.GetDateTime(11), r.GetString(12), r.GetString(13), r.GetString(14));
+                bodies[eventId] = body;
+            }
+            var endpointId = r.GetInt32(3);
+            var previousExpires = r.IsDBNull(7) ? (DateTime?)null : r.GetDateTime(7);
+            if (!keys.TryGetValue(endpointId, out var key))
+            {
+                var previous = r.Get<byte[]>(6);
+                key = (secrets.Decrypt(r.GetFieldValue<byte[]>(5)), previous is not null && previousExpires > now ? secrets.Decrypt(previous) : null);
+                keys[endpointId] = key;
+            }
+            return new DeliveryClaim(r.GetInt64(0), lease, r.GetInt32(1), r.GetDateTime(2), endpointId, r.GetString(4), key.Secret, key.Previous,
+                previousExpires, eventId, body);
+        }, ct, Pg.P(lease), Pg.P(now + TimeSpan.FromSeconds(options.Webhooks.TimeoutSeconds + 30)), Pg.P(now), Pg.P(max));
     }
 
-    /// <summary>The request body: the event as <c>GET /events</c> answers it.</summary>
-    private static string Body(Guid id, long sequence, string type, DateTime occurredAt, string resourceType, string resourceId, string data) =>
-        JsonSerializer.Serialize(new
+    /// <summary>The request body: the event as <c>GET /events</c> answers it (<c>data</c> written as stored, not parsed again).</summary>
+    private static string Body(Guid id, long sequence, string type, DateTime occurredAt, string resourceType, string resourceId, string data)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(data.Length + 256);
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            id,
-            sequence,
-            type,
-            occurredAt = DateTime.SpecifyKind(occurredAt, DateTimeKind.Utc),
-            resource = new { type = resourceType, id = resourceId },
-            data = JsonDocument.Parse(data).RootElement,
-        }, Json);
+            json.WriteStartObject();
+            json.WriteString("id", id);
+            json.WriteNumber("sequence", sequence);
+            json.WriteString("type", type);
+            json.WriteString("occurredAt", DateTime.SpecifyKind(occurredAt, DateTimeKind.Utc));
+            json.WriteStartObject("resource");
+            json.WriteString("type", resourceType);
+            json.WriteString("id", resourceId);
+            json.WriteEndObject();
+            json.WritePropertyName("data");
+            json.WriteRawValue(data, skipInputValidation: true);
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
-    private async Task AttemptAsync(Claim claim, CancellationToken ct)
+    private async Task AttemptAsync(DeliveryClaim claim, CancellationToken ct)
     {
         try
         {
@@ -224,10 +279,10 @@ public sealed class WebhookDelivery : BackgroundService
                 var now = clock.GetUtcNow();
                 var timestamp = now.ToUnixTimeSeconds();
                 var id = claim.EventId.ToString();
-                var signatures = new List<string> { WebhookSecrets.Sign(secrets.Decrypt(claim.Secret), id, timestamp, claim.Body) };
+                var signatures = new List<string> { WebhookSecrets.Sign(claim.Secret, id, timestamp, claim.Body) };
                 if (claim.PreviousSecret is not null && claim.PreviousSecretExpiresAt > now.UtcDateTime)
                 {
-                    signatures.Add(WebhookSecrets.Sign(secrets.Decrypt(claim.PreviousSecret), id, timestamp, claim.Body));
+                    signatures.Add(WebhookSecrets.Sign(claim.PreviousSecret, id, timestamp, claim.Body));
                 }
                 using var request = new HttpRequestMessage(HttpMethod.Post, claim.Url)
                 {
@@ -249,7 +304,7 @@ public sealed class WebhookDelivery : BackgroundService
             {
                 error = ex.Message;
             }
-            await RecordAsync(claim, code, error, ct);
+            await outcomes.RecordAsync(claim, code, error, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -259,65 +314,15 @@ public sealed class WebhookDelivery : BackgroundService
         finally
         {
             slots.Release();
+            freed.Release();
         }
-    }
-
-    private async Task RecordAsync(Claim claim, int? code, string? error, CancellationToken ct)
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        await using var db = new Db(dataOptions);
-        var deliveries = db.GetTable<WebhookDeliveryRow>().Where(d => d.Id == claim.Id && d.LeaseId == claim.Lease);
-        if (code is >= 200 and < 300)
-        {
-            await deliveries.Set(d => d.Status, "delivered").Set(d => d.Attempts, d => d.Attempts + 1).Set(d => d.LastResponseCode, code)
-                .Set(d => d.LastError, (string?)null).Set(d => d.LastAttemptAt, now).Set(d => d.DeliveredAt, now)
-                .Set(d => d.LeaseId, (Guid?)null).Set(d => d.LeasedUntil, (DateTime?)null).UpdateAsync(ct);
-            return;
-        }
-        error ??= $"answered {code}";
-        if (error.Length > 500)
-        {
-            error = error[..500];
-        }
-        var attempts = claim.Attempts + 1;
-        var next = now + Backoff(attempts);
-        var giveUp = next - claim.CreatedAt > GiveUpAfter;
-        logger.LogInformation("Webhook delivery {DeliveryId} to endpoint {EndpointId} failed (attempt {Attempts}): {Reason}", claim.Id, claim.EndpointId, attempts, error);
-        await using var tx = await db.BeginTransactionAsync(ct);
-        var recorded = await deliveries.Set(d => d.Status, giveUp ? "failed" : "pending").Set(d => d.Attempts, attempts)
-            .Set(d => d.LastResponseCode, code).Set(d => d.LastError, error).Set(d => d.LastAttemptAt, now).Set(d => d.NextAttemptAt, next)
-            .Set(d => d.LeaseId, (Guid?)null).Set(d => d.LeasedUntil, (DateTime?)null).UpdateAsync(ct);
-        if (recorded == 1 && giveUp)
-        {
-            await DisableAsync(db, claim.EndpointId, now, ct);
-        }
-        await tx.CommitAsync(ct);
-    }
-
-    /// <summary>Disables a failing endpoint and mails its owner, once.</summary>
-    private async Task DisableAsync(Db db, int endpointId, DateTime now, CancellationToken ct)
-    {
-        var disabled = await db.GetTable<WebhookEndpointRow>().Where(w => w.Id == endpointId && !w.Disabled)
-            .Set(w => w.Disabled, true).Set(w => w.DisabledReason, "failing").Set(w => w.UpdatedAt, now).UpdateAsync(ct);
-        if (disabled == 0)
-        {
-            return;
-        }
-        var owner = await (from w in db.GetTable<WebhookEndpointRow>() join u in db.Users on w.UserId equals u.Id where w.Id == endpointId select new { u.Email, w.Url })
-            .FirstAsync(ct);
-        await Outbox.EnqueueAsync(db, clock, new OutgoingMail("webhook_endpoint_disabled", owner.Email, "Your webhook endpoint was disabled",
-            $"""
-            We could not deliver events to your webhook endpoint {owner.Url} for {GiveUpAfter.TotalDays:0} days, so we disabled it.
-
-            Fix the receiver, then enable the endpoint again (PATCH /webhook-endpoints/{endpointId} with "disabled": false) and retry the
-            failed deliveries (POST /webhook-endpoints/{endpointId}/deliveries/<deliveryId>/retry), or read what you missed from GET /events.
-            """), ct);
-        logger.LogWarning("Webhook endpoint {EndpointId} disabled after {Days} days of failed deliveries", endpointId, GiveUpAfter.TotalDays);
     }
 
     public override void Dispose()
     {
         http.Dispose();
+        slots.Dispose();
+        freed.Dispose();
         base.Dispose();
     }
 }

@@ -69,9 +69,7 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, Resp
             await Data.RecomputeRatingAsync(db, booking.ProviderId, ct);
             await Audit.WriteAsync(db, clock, new AuditEntry("review", review.Id, "created", null, review.Status, me.Id, "client",
                 new { review.TransactionId, review.Rating }), ct);
-            await ResourceEvents.ReviewAsync(db, clock, EventTypes.ReviewCreated, review.Id, review.ClientId, review.ProviderId, new Response(
-                review.Id, review.TransactionId, review.ProviderId, review.ListingId, review.ClientId, review.Rating,
-                review.Title, review.ReviewText, review.Status, review.CreatedAt), ct);
+            await ResourceEvents.ReviewAsync(db, clock, EventTypes.ReviewCreated, review.Id, ct);
             await transaction.CommitAsync(ct);
         }
         catch (Npgsql.PostgresException ex) when (ex.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation && ex.ConstraintName == UniqueTransaction)

@@ -50,9 +50,7 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, Resp
         var review = await Data.ReviewAsync(db, req.Id, ct);
         if (flagged)
         {
-            var clientId = await db.Reviews.Where(r => r.Id == req.Id).Select(r => r.ClientId).FirstAsync(ct);
-            await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.ReviewFlagged, "review",
-                req.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), review, [me.Id, clientId]), ct);
+            await ResourceEvents.ReviewAsync(db, clock, EventTypes.ReviewFlagged, req.Id, ct);
         }
         await transaction.CommitAsync(ct);
         await Send.OkAsync(review, ct);

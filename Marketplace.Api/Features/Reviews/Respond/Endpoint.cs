@@ -40,9 +40,7 @@ public sealed class Endpoint(Db db, TimeProvider clock) : Endpoint<Request, Resp
         }
         var review = await Data.ReviewAsync(db, req.Id, ct);
         await Audit.WriteAsync(db, clock, new AuditEntry("review", review.Id, "responded", review.Status, review.Status, me.Id, "provider"), ct);
-        await ResourceEvents.ReviewAsync(db, clock, EventTypes.ReviewResponded, review.Id, review.ClientId, review.ProviderId, new Response(
-            review.Id, review.ProviderId, review.ListingId, review.Rating, review.Title, review.ReviewText, review.Status,
-            review.CreatedAt, review.ProviderResponse!, review.RespondedAt!.Value), ct);
+        await ResourceEvents.ReviewAsync(db, clock, EventTypes.ReviewResponded, review.Id, ct);
         await transaction.CommitAsync(ct);
 
         await Send.OkAsync(new Response(

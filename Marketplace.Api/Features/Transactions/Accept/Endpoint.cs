@@ -63,8 +63,8 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
                 await Outbox.EnqueueAsync(db, clock, mail, c);
             }
             var view = await TransactionViews.LoadAsync(db, req.Id, role, options.Currency, c);
-            await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.TransactionAccepted, "transaction",
-                req.Id.ToString(CultureInfo.InvariantCulture), view, [transaction.ClientId, me.Id]), c);
+            // the event as the client's GET answers it (both parties read it), not the provider's answer
+            await ResourceEvents.TransactionAsync(db, clock, options, EventTypes.TransactionAccepted, req.Id, c);
             return view;
         }, ct);
         await Send.OkAsync(view, ct);

@@ -112,9 +112,7 @@ public sealed class BookingExpiry(DataOptions<Db> dataOptions, MarketplaceOption
                     {
                         await Audit.WriteAsync(db, clock, new AuditEntry("invoice", invoice.Id, "voided", invoice.Status, "void", null, "system",
                             new { reason = "booking expired" }), c);
-                        await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.InvoiceVoided, "invoice",
-                            invoice.Id.ToString(CultureInfo.InvariantCulture), new { id = invoice.Id, invoice.InvoiceNumber, status = "void", transactionId = id },
-                            [transaction.ClientId, await ProviderUserIdAsync(db, transaction.ProviderId, c)]), c);
+                        await ResourceEvents.InvoiceAsync(db, clock, options, EventTypes.InvoiceVoided, invoice.Id, c);
                         sessions.Add((invoice.StripeCheckoutSessionId, invoice.StripeCheckoutExpiresAt));
                     }
                 }

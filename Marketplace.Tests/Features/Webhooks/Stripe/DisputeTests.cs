@@ -120,7 +120,8 @@ public sealed class DisputeTests(AppFixture app) : IClassFixture<AppFixture>
         {
             await using var s = app.Factory.Services.CreateAsyncScope();
             return await Marketplace.Api.Payments.TransferReversals.PerformPendingAsync(s.ServiceProvider.GetRequiredService<Marketplace.Api.Data.Db>(),
-                s.ServiceProvider.GetRequiredService<Marketplace.Api.Infrastructure.Stripe.StripeAccess>(), TimeProvider.System,
+                s.ServiceProvider.GetRequiredService<Marketplace.Api.Infrastructure.Stripe.StripeAccess>(),
+                s.ServiceProvider.GetRequiredService<Marketplace.Api.Infrastructure.MarketplaceOptions>(), TimeProvider.System,
                 Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, disputeId, CancellationToken.None);
         }));
         Assert.Equal(1, sweeps.Sum());

@@ -45,8 +45,8 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
             }
             await Audit.WriteAsync(db, clock, new AuditEntry("invoice", req.Id, "manual_payment_confirmed", "paid", "paid", admin.Id, AdminRules.ActorRole,
                 new { reason = req.Reason!.Trim() }), c);
-            await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.InvoiceManualPaymentConfirmed, "invoice", req.Id.ToString(CultureInfo.InvariantCulture),
-                await InvoiceViews.LoadAsync(db, req.Id, PartyRole.Provider, options.Currency, c), [invoice.ClientId, invoice.ProviderUserId]), c);
+            // as the client's GET answers it: the provider's internal notes never reach an event the client reads
+            await ResourceEvents.InvoiceAsync(db, clock, options, EventTypes.InvoiceManualPaymentConfirmed, req.Id, c);
         }, ct);
         await Send.OkAsync(await InvoiceViews.LoadAsync(db, req.Id, PartyRole.Provider, options.Currency, ct), ct);
     }

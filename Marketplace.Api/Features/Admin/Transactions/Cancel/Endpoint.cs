@@ -66,9 +66,7 @@ public sealed class Endpoint(Db db, StripeAccess stripe, MarketplaceOptions opti
             {
                 await Outbox.EnqueueAsync(db, clock, mail, c);
             }
-            var providerUserId = await db.Providers.Where(p => p.Id == transaction.ProviderId).Select(p => p.UserId).FirstAsync(c);
-            await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.TransactionCancelled, "transaction", req.Id.ToString(CultureInfo.InvariantCulture),
-                await TransactionViews.LoadAsync(db, req.Id, PartyRole.Provider, options.Currency, c), [transaction.ClientId, providerUserId]), c);
+            await ResourceEvents.TransactionAsync(db, clock, options, EventTypes.TransactionCancelled, req.Id, c);
             await Features.Listings.Availability.FreeDays.RefreshBookingAsync(db, transaction, now, c);
             return row;
         }, ct);

@@ -17,7 +17,15 @@ public sealed class Endpoint(Db db) : Endpoint<Request, Response>
                 + "invoices, messages and reviews), oldest first, after the sequence given in ?after=. Poll with the nextAfter of "
                 + "the previous answer: an event committed later always has a larger sequence than every event already answered, "
                 + "so nothing is skipped (an event appears once every transaction older than it has ended). ?types= filters "
-                + "(comma-separated), ?limit= 1-100 (default 20).";
+                + "(comma-separated), ?limit= 1-100 (default 20). data is the resource as its GET answers it, by resource.type: "
+                + "user = GET /auth/me (user.deleted: only id, status and deletedAt; user.admin_granted and user.admin_revoked: id, email and isAdmin); provider = GET /providers/me; "
+                + "listing = GET /listings/{slug} (listing.deleted: as it was; listing.availability_changed: the plan as "
+                + "GET /listings/{id}/availability answers it, or the exception added or removed); transaction = GET /transactions/{id} "
+                + "and invoice = GET /invoices/{id}, both as the client sees them (internalNotes null), for both parties; "
+                + "review = an item of GET /providers/{id}/reviews; message = the message as sending it answered "
+                + "(GET /messages/threads/{id} items without the reader-relative mine); thread = the closed thread as closing it answered; "
+                + "payout = an item of GET /providers/me/payouts; dispute = { id, invoiceId, transactionId, status, amountCents, reason, onHold } "
+                + "(no GET of its own; the invoice's disputeStatus follows it); payment_issue = the resolution as resolving it answered (admins).";
             s.ExampleRequest = new Request { After = 0, Types = "transaction.paid,invoice.paid", Limit = 20 };
         });
     }

@@ -40,9 +40,9 @@ public sealed record Response(IReadOnlyList<EventItem> Items, long NextAfter);
 /// <param name="Type">What happened (<c>resource.what</c>).</param>
 /// <param name="OccurredAt">When the change was made.</param>
 /// <param name="Resource">The resource that changed.</param>
-/// <param name="Data">The resource as its GET answered it right after the change.</param>
-public sealed record EventItem(Guid Id, long Sequence, string Type, DateTime OccurredAt, EventResource Resource, JsonElement Data);
+/// <param name="Data">The resource as its GET answered it right after the change (which GET for each resource type: this operation's description).</param>
+public sealed record EventItem(Guid Id, long Sequence, [OneOf(typeof(EventTypes), nameof(EventTypes.Names))] string Type, DateTime OccurredAt, EventResource Resource, JsonElement Data);
 
-/// <param name="Type">user | provider | listing | transaction | invoice | message | review</param>
+/// <param name="Type">The kind of resource that changed; it decides the shape of data.</param>
 /// <param name="Id">The resource's id as its routes take it.</param>
-public sealed record EventResource(string Type, string Id);
+public sealed record EventResource([OneOf(typeof(EventTypes), nameof(EventTypes.ResourceTypes))] string Type, string Id);

@@ -262,6 +262,59 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal(refunded.TotalCents, data.GetProperty("refundAmountCents").GetInt64());
     }
 
+    [Fact]
+    public async Task Each_resource_types_events_carry_the_resource_as_its_GET_answers_it()
+    {
+        // user: the registration event is GET /auth/me at that moment
+        var registered = await app.Client().RegisterAsync();
+        var userApi = app.Client(registered.AccessToken);
+        var me = await (await userApi.GetAsync($"{Api}/auth/me")).AssertJson(HttpStatusCode.OK);
+        var userEvents = await userApi.EventsAsync(e => e.Types().Contains(EventTypes.UserRegistered));
+        AssertSameJson(me, userEvents.Last(EventTypes.UserRegistered, registered.Id.ToString(CultureInfo.InvariantCulture)).GetProperty("data"), "lastLoginAt");
+
+        // listing: the update event is the listing's GET by slug after the update
+        var provider = await app.CreateProviderAsync();
+        var listingId = await app.CreateListingAsync(provider, "active");
+        var providerApi = app.Client(provider.Owner.AccessToken);
+        var updated = await (await providerApi.PatchJson($"{Api}/listings/{listingId}", new { title = "Event-shaped grooming" })).AssertJson(HttpStatusCode.OK);
+        var listing = await (await providerApi.GetAsync($"{Api}/listings/{updated.GetProperty("slug").GetString()}")).AssertJson(HttpStatusCode.OK);
+        var listingEvents = await providerApi.EventsAsync(e => e.Types().Contains(EventTypes.ListingUpdated));
+        AssertSameJson(listing, listingEvents.Last(EventTypes.ListingUpdated, listingId.ToString(CultureInfo.InvariantCulture)).GetProperty("data"), "viewCount");
+
+        // transaction: a request accepted by its provider reads as the client's GET (never the provider's view)
+        var requestListing = await app.CreateListingAsync(provider, "active");
+        using (var db = app.Db())
+        {
+            await db.Listings.Where(l => l.Id == requestListing).Set(l => l.InstantBooking, false).UpdateAsync();
+        }
+        var client = await app.CreateAsync();
+        var clientApi = app.Client(client.AccessToken);
+        var requested = await (await clientApi.PostJson($"{Api}/transactions", new { listingId = requestListing })).AssertJson(HttpStatusCode.Created);
+        var id = requested.GetProperty("id").GetInt64().ToString(CultureInfo.InvariantCulture);
+        await (await providerApi.PostAsync($"{Api}/transactions/{id}/accept", null)).AssertJson(HttpStatusCode.OK);
+        var transaction = await (await clientApi.GetAsync($"{Api}/transactions/{id}")).AssertJson(HttpStatusCode.OK);
+        var accepted = (await clientApi.EventsAsync(e => e.Types().Contains(EventTypes.TransactionAccepted))).Last(EventTypes.TransactionAccepted, id).GetProperty("data");
+        Assert.Equal("client", accepted.GetProperty("role").GetString());
+        // accepting a priced request invoices it in the same request: the invoice fields moved after the event
+        AssertSameJson(transaction, accepted, "status", "invoicedAt", "invoice", "expiresAt", "acceptedAt", "taxCents", "taxRate", "totalCents", "providerPayoutCents", "platformFeeCents");
+
+        // review: created and responded events are the review as the public review list answers it
+        var booking = await app.BookAsync();
+        await app.PayAsync(booking);
+        var bookingProvider = booking.ProviderApi(app);
+        await (await bookingProvider.PostAsync($"{Api}/transactions/{booking.TransactionId}/start", null)).AssertJson(HttpStatusCode.OK);
+        await (await bookingProvider.PostAsync($"{Api}/transactions/{booking.TransactionId}/complete", null)).AssertJson(HttpStatusCode.OK);
+        var review = await (await booking.ClientApi(app).PostJson(TestReviews.ReviewsUrl, new { transactionId = booking.TransactionId, rating = 4, reviewText = "Good." }))
+            .AssertJson(HttpStatusCode.Created);
+        var reviewId = review.GetProperty("id").GetInt32().ToString(CultureInfo.InvariantCulture);
+        await (await bookingProvider.PostJson($"{TestReviews.ReviewsUrl}/{reviewId}/response", new { providerResponse = "Thank you." })).AssertJson(HttpStatusCode.OK);
+        var reviews = await (await app.Client().GetAsync($"{Api}/providers/{review.GetProperty("providerId").GetInt32()}/reviews")).AssertJson(HttpStatusCode.OK);
+        var listed = reviews.GetProperty("items").EnumerateArray().Single(r => r.GetProperty("id").GetInt32().ToString(CultureInfo.InvariantCulture) == reviewId);
+        var reviewEvents = await booking.ClientApi(app).EventsAsync(e => e.Types().Contains(EventTypes.ReviewResponded));
+        AssertSameJson(listed, reviewEvents.Last(EventTypes.ReviewResponded, reviewId).GetProperty("data"));
+        AssertSameJson(listed, reviewEvents.Last(EventTypes.ReviewCreated, reviewId).GetProperty("data"), "providerResponse", "respondedAt");
+    }
+
     /// <summary>Same properties and values; times compared as instants (the database writes microseconds, the API trims zeros).</summary>
     private static void AssertSameJson(JsonElement expected, JsonElement actual, params string[] except)
     {
