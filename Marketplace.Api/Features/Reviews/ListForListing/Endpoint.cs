@@ -9,6 +9,7 @@ public sealed class Endpoint(Db db, Cursors cursors) : Endpoint<Request, ReviewP
     public override void Configure()
     {
         Get("listings/{slug}/reviews");
+        Options(b => b.WithMetadata(ConditionalGet.Instance));
         AllowAnonymous();
         Description(d => d.ProducesProblemDetails(400).ProducesProblemDetails(404));
         Summary(s =>
