@@ -53,7 +53,8 @@ internal static class ConditionalGets
             {
                 response.Body = body;
             }
-            response.Headers.Vary = Vary;
+            // appended: CORS may already vary the answer by Origin
+            response.Headers.Append(HeaderNames.Vary, Vary);
             if (response.StatusCode != StatusCodes.Status200OK)
             {
                 response.Headers.CacheControl = "no-store";
