@@ -46,8 +46,8 @@ try
         + $"{Environment.ProcessorCount} CPUs, load generator on the same machine");
 
     // warm-up of both (JIT, pools, plans)
-    await RunAsync(onHttp, slugs, agents, connections, 2, conditional: false);
-    await RunAsync(offHttp, slugs, agents, connections, 2, conditional: false);
+    await RunAsync(onHttp, on, slugs, agents, connections, 2, conditional: false);
+    await RunAsync(offHttp, off, slugs, agents, connections, 2, conditional: false);
 
     var results = new Dictionary<string, List<Run>> { ["counting on"] = [], ["counting off"] = [] };
     for (var round = 0; round < rounds; round++)
@@ -56,7 +56,7 @@ try
         var order = round % 2 == 0 ? new[] { "counting on", "counting off" } : ["counting off", "counting on"];
         foreach (var name in order)
         {
-            results[name].Add(await RunAsync(name == "counting on" ? onHttp : offHttp, slugs, agents, connections, seconds, conditional: false));
+            results[name].Add(await RunAsync(name == "counting on" ? onHttp : offHttp, name == "counting on" ? on : off, slugs, agents, connections, seconds, conditional: false));
             // the last flush of an "on" run happens here, not in the next run (whichever instance runs next)
             await Task.Delay(TimeSpan.FromSeconds(flushSeconds + 0.5));
         }
@@ -69,6 +69,11 @@ try
     var paired = results["counting on"].Zip(results["counting off"], (a, b) => a.Rate / b.Rate).Order().ToArray();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"ratio on/off: {onRate / offRate:0.00}x overall; per round {string.Join(" / ", paired.Select(x => x.ToString("0.00", CultureInfo.InvariantCulture)))}, median {paired[paired.Length / 2]:0.00}x"));
+    // CPU per request is far less sensitive to other load on the machine than req/s: its inverse is the throughput when CPU-bound
+    var cpuOn = results["counting on"].Sum(r => r.CpuMicroseconds) / results["counting on"].Sum(r => r.Requests);
+    var cpuOff = results["counting off"].Sum(r => r.CpuMicroseconds) / results["counting off"].Sum(r => r.Requests);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"API CPU per request: on {cpuOn:0} us, off {cpuOff:0} us: CPU-bound throughput ratio on/off {cpuOff / cpuOn:0.00}x (the flush's database work is in PostgreSQL, not counted here)"));
 
     await using (var connection = new NpgsqlConnection(connectionString))
     {
@@ -87,18 +92,19 @@ try
     Console.WriteLine();
     Console.WriteLine("Conditional GETs (If-None-Match with the ETag last received for that slug, one cache shared by the connections), 200 hot listings:");
     var hot = slugs[..Math.Min(200, slugs.Length)];
-    foreach (var (name, http) in new[] { ("counting off", offHttp), ("counting on", onHttp) })
+    foreach (var (name, http, api) in new[] { ("counting off", offHttp, off), ("counting on", onHttp, on) })
     {
         var cache = new ConcurrentDictionary<string, string>();
-        await RunAsync(http, hot, agents, connections, 1, conditional: true, cache); // fills the cache
-        var plain = await RunAsync(http, hot, agents, connections, seconds, conditional: false);
-        var conditional = await RunAsync(http, hot, agents, connections, seconds, conditional: true, cache);
+        await RunAsync(http, api, hot, agents, connections, 1, conditional: true, cache); // fills the cache
+        var plain = await RunAsync(http, api, hot, agents, connections, seconds, conditional: false);
+        var conditional = await RunAsync(http, api, hot, agents, connections, seconds, conditional: true, cache);
         Print($"{name}, plain GET", [plain]);
         Print($"{name}, conditional GET", [conditional]);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {name}: 304 rate {100.0 * conditional.NotModified.Length / conditional.Requests:0.0} %; 304 p50 {P(conditional.NotModified, 50):0.00} ms p99 {P(conditional.NotModified, 99):0.00} ms; "
             + $"200 p50 {P(conditional.Ok, 50):0.00} ms p99 {P(conditional.Ok, 99):0.00} ms; throughput conditional/plain {conditional.Rate / plain.Rate:0.00}x; "
-            + $"bytes/request {conditional.Bytes / (double)conditional.Requests:0} vs {plain.Bytes / (double)plain.Requests:0}"));
+            + $"bytes/request {conditional.Bytes / (double)conditional.Requests:0} vs {plain.Bytes / (double)plain.Requests:0}; "
+            + $"API CPU/request {conditional.CpuPerRequest:0} us vs {plain.CpuPerRequest:0} us"));
     }
 }
 finally
@@ -113,10 +119,12 @@ finally
     }
 }
 
-static async Task<Run> RunAsync(HttpClient http, string[] slugs, int agents, int connections, int seconds, bool conditional,
+static async Task<Run> RunAsync(HttpClient http, Process api, string[] slugs, int agents, int connections, int seconds, bool conditional,
     ConcurrentDictionary<string, string>? etags = null)
 {
     etags ??= new ConcurrentDictionary<string, string>();
+    api.Refresh();
+    var cpuBefore = api.TotalProcessorTime;
     var ok = new ConcurrentBag<double>();
     var notModified = new ConcurrentBag<double>();
     long bytes = 0;
@@ -163,7 +171,9 @@ static async Task<Run> RunAsync(HttpClient http, string[] slugs, int agents, int
     })).ToArray();
     await Task.WhenAll(workers);
     var elapsed = stop.Elapsed.TotalSeconds;
-    return new Run([.. ok.Order()], [.. notModified.Order()], elapsed, bytes);
+    api.Refresh();
+    var cpu = (api.TotalProcessorTime - cpuBefore).TotalMilliseconds * 1000;
+    return new Run([.. ok.Order()], [.. notModified.Order()], elapsed, bytes, cpu);
 }
 
 static void Print(string name, IReadOnlyList<Run> runs)
@@ -173,7 +183,7 @@ static void Print(string name, IReadOnlyList<Run> runs)
     var rate = requests / runs.Sum(r => r.Seconds);
     var perRun = string.Join(" / ", runs.Select(r => r.Rate.ToString("0", CultureInfo.InvariantCulture)));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{name,-28} {rate,7:0} req/s (runs {perRun})  p50 {P(all, 50),6:0.00} ms  p99 {P(all, 99),6:0.00} ms  n={requests}"));
+        $"{name,-28} {rate,7:0} req/s (runs {perRun})  p50 {P(all, 50),6:0.00} ms  p99 {P(all, 99),6:0.00} ms  API CPU {runs.Sum(r => r.CpuMicroseconds) / requests,5:0} us/request  n={requests}"));
 }
 
 static double P(IReadOnlyList<double> sorted, double p) =>
@@ -188,10 +198,19 @@ static HttpClient Client(string baseUrl, int connections) =>
 
 Process StartApi(string root, string connectionString, string baseUrl, bool counting, bool migrate, bool build)
 {
-    string[] arguments = build
-        ? ["run", "-c", "Release", "--project", Path.Combine(root, "Marketplace.Api"), "--urls", baseUrl]
-        : ["run", "-c", "Release", "--no-build", "--project", Path.Combine(root, "Marketplace.Api"), "--urls", baseUrl];
-    var start = new ProcessStartInfo("dotnet", arguments) { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
+    if (build)
+    {
+        using var building = Process.Start(new ProcessStartInfo("dotnet", ["build", "-c", "Release", Path.Combine(root, "Marketplace.Api"), "-v", "q", "-nologo"]) { WorkingDirectory = root })
+            ?? throw new InvalidOperationException("could not start dotnet build");
+        building.WaitForExit();
+        if (building.ExitCode != 0)
+        {
+            throw new InvalidOperationException("dotnet build of Marketplace.Api failed");
+        }
+    }
+    // the dll itself, not dotnet run: the process measured for CPU is the API, not a launcher
+    string[] arguments = [Path.Combine(root, "Marketplace.Api", "bin", "Release", "net10.0", "Marketplace.Api.dll"), "--urls", baseUrl];
+    var start = new ProcessStartInfo("dotnet", arguments) { WorkingDirectory = Path.Combine(root, "Marketplace.Api"), RedirectStandardOutput = true, RedirectStandardError = true };
     start.Environment["ConnectionStrings__Marketplace"] = connectionString;
     start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
     start.Environment["Marketplace__Database__MigrateOnStartup"] = migrate ? "true" : "false";
@@ -287,8 +306,9 @@ int IntArg(string name, int fallback)
     return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;
 }
 
-internal sealed record Run(double[] Ok, double[] NotModified, double Seconds, long Bytes)
+internal sealed record Run(double[] Ok, double[] NotModified, double Seconds, long Bytes, double CpuMicroseconds)
 {
     public int Requests => Ok.Length + NotModified.Length;
     public double Rate => Requests / Seconds;
+    public double CpuPerRequest => CpuMicroseconds / Math.Max(1, Requests);
 }
