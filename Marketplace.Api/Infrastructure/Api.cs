@@ -23,6 +23,7 @@ internal static class Api
         builder.Services.AddMarketplaceIdempotency();
         Features.Providers.QuickResponderBadgeRegistration.AddQuickResponderBadge(builder.Services);
         builder.Services.AddBookingLifecycle();
+        Features.Listings.ListingViewsRegistration.AddListingViews(builder.Services);
         builder.Services.AddSingleton<Cursors>();
         builder.Services.AddMarketplaceCors();
         Features.Integrations.Webhooks.WebhookRegistration.AddMarketplaceWebhooks(builder.Services);
@@ -45,6 +46,7 @@ internal static class Api
         app.UseMarketplaceStrictInput();
         app.UseMarketplaceRateLimiting();
         app.UseMarketplaceAuth();
+        app.UseMarketplaceConditionalGets();
         app.UseFastEndpoints(c =>
         {
             c.Endpoints.RoutePrefix = RoutePrefix;

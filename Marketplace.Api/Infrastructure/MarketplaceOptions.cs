@@ -31,6 +31,31 @@ public sealed class MarketplaceOptions
     public ReconciliationOptions Reconciliation { get; set; } = new();
     public BookingOptions Bookings { get; set; } = new();
     public PasswordsOptions Passwords { get; set; } = new();
+    public ViewsOptions Views { get; set; } = new();
+    public CachingOptions Caching { get; set; } = new();
+
+    /// <summary>Listing view counting (README: listing views).</summary>
+    public sealed class ViewsOptions
+    {
+        /// <summary>Count views at all; off, a listing read records nothing (the benchmark's baseline).</summary>
+        public bool Counting { get; set; } = true;
+
+        /// <summary>Seconds between flushes of the views held in memory: what a crash can lose at most.</summary>
+        public int FlushSeconds { get; set; } = 10;
+
+        /// <summary>Distinct viewers held in memory at most between flushes; past it new ones are dropped (and logged).</summary>
+        public int MaxPending { get; set; } = 100_000;
+
+        /// <summary>Days the per-day viewer rows are kept (today and the days before it); older ones are purged.</summary>
+        public int RetentionDays { get; set; } = 2;
+    }
+
+    /// <summary>HTTP caching of public reads (README: conditional requests).</summary>
+    public sealed class CachingOptions
+    {
+        /// <summary>max-age of Cache-Control: public on anonymous reads of listings, providers and reviews.</summary>
+        public int PublicMaxAgeSeconds { get; set; } = 30;
+    }
 
     public sealed class LoggingOptions
     {
@@ -315,6 +340,14 @@ internal sealed class MarketplaceOptionsValidator(IHostEnvironment environment) 
         if (o.Database.ReplicaRetrySeconds is < 1 or > 3600)
         {
             errors.Add("Marketplace:Database:ReplicaRetrySeconds must be between 1 and 3600.");
+        }
+        if (o.Views.FlushSeconds is < 1 or > 3600 || o.Views.MaxPending is < 100 or > 10_000_000 || o.Views.RetentionDays is < 1 or > 90)
+        {
+            errors.Add("Marketplace:Views:FlushSeconds (1-3600), MaxPending (100-10000000) and RetentionDays (1-90) must be in range.");
+        }
+        if (o.Caching.PublicMaxAgeSeconds is < 0 or > 86400)
+        {
+            errors.Add("Marketplace:Caching:PublicMaxAgeSeconds must be between 0 and 86400.");
         }
         foreach (var proxy in o.KnownProxies)
         {

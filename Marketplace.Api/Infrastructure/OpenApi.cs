@@ -29,6 +29,7 @@ internal static class OpenApi
                 s.DocumentProcessors.Add(new ProblemSchemaProcessor());
                 s.OperationProcessors.Add(new IdempotencyKeyParameter());
                 s.OperationProcessors.Add(new HeaderParameters());
+                s.OperationProcessors.Add(new ConditionalGetDocs());
                 s.OperationProcessors.Add(new OperationContract());
             };
         }).AddSingleton<ContractDocument>();

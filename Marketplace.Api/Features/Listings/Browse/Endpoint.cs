@@ -9,6 +9,7 @@ public sealed class Endpoint(ReadDb reads, Cursors cursors, TimeProvider clock) 
     public override void Configure()
     {
         Get("listings");
+        Options(b => b.WithMetadata(ConditionalGet.Instance));
         AllowAnonymous();
         Description(d => d.ProducesProblemDetails(400));
         Summary(s =>

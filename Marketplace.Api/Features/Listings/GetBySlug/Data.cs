@@ -14,8 +14,4 @@ internal static class Data
          where l.Slug == slug && l.DeletedAt == null
          select new Found(l, new ProviderSummary(p.Id, p.BusinessName, p.AverageRating, p.TotalReviews, p.VerifiedProvider), p.Status, p.DeletedAt != null))
         .FirstOrDefaultAsync(ct);
-
-    /// <summary>One atomic increment: concurrent views never lose a count.</summary>
-    public static Task<int> CountViewAsync(Db db, int listingId, CancellationToken ct) =>
-        db.Listings.Where(l => l.Id == listingId).Set(l => l.ViewCount, l => l.ViewCount + 1).UpdateAsync(ct);
 }

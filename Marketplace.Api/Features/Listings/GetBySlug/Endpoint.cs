@@ -4,21 +4,21 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Listings.GetBySlug;
 
-public sealed class Endpoint(Db db, ReadDb reads) : Endpoint<Request, ListingDetails>
+public sealed class Endpoint(ReadDb reads, ListingViews views) : Endpoint<Request, ListingDetails>
 {
     public override void Configure()
     {
         // a segment of digits only is a listing id, never a slug (slugs always contain a letter): NumericId answers it
         Get("listings/{slug:regex(\\D)}");
         AllowAnonymous();
-        Options(b => b.WithMetadata(OptionalBearer.Instance));
+        Options(b => b.WithMetadata(OptionalBearer.Instance, ConditionalGet.Instance));
         Description(d => d.ProducesProblemDetails(404));
         Summary(s =>
         {
             s.Summary = "View a listing";
             s.Description = "A listing by its slug, with its provider's summary. Public when the listing and its provider are active; "
                 + "the owning provider also sees its drafts and paused listings (send the bearer token). A view by anyone but the "
-                + "owner counts in viewCount. A slug always contains a letter: GET with a listing's numeric id is 404 not_found "
+                + "owner counts in viewCount, once per viewer and day, within Marketplace:Views:FlushSeconds (README: listing views). A slug always contains a letter: GET with a listing's numeric id is 404 not_found "
                 + "(listings are read by slug; the id addresses PATCH and DELETE).";
         });
     }
@@ -35,8 +35,7 @@ public sealed class Endpoint(Db db, ReadDb reads) : Endpoint<Request, ListingDet
         }
         if (!owner)
         {
-            await Data.CountViewAsync(db, listing.Id, ct);
-            listing.ViewCount++;
+            views.Record(listing.Id, HttpContext);
         }
         await Send.OkAsync(ListingDetails.From(listing, found.Provider), ct);
     }

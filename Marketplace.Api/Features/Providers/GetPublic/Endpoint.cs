@@ -9,6 +9,7 @@ public sealed class Endpoint(ReadDb reads) : Endpoint<Request, Response>
     public override void Configure()
     {
         Get("providers/{id:int}");
+        Options(b => b.WithMetadata(ConditionalGet.Instance));
         AllowAnonymous();
         Description(d => d.ProducesProblemDetails(404));
         Summary(s =>

@@ -9,6 +9,7 @@ public sealed class Endpoint(ReadDb reads, Cursors cursors) : Endpoint<Request, 
     public override void Configure()
     {
         Get("providers/{id:int}/reviews");
+        Options(b => b.WithMetadata(ConditionalGet.Instance));
         AllowAnonymous();
         Description(d => d.ProducesProblemDetails(400).ProducesProblemDetails(404));
         Summary(s =>

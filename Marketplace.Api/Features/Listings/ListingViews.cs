@@ -1,0 +1,289 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using LinqToDB;
+using Marketplace.Api.Data;
+using Marketplace.Api.Infrastructure;
+
+namespace Marketplace.Api.Features.Listings;
+
+/// <summary>
+/// Counts listing views off the request path (issue 15, README: listing views). A view is
+/// remembered in memory as (UTC day, listing, viewer) and written by <see cref="ListingViewFlush"/>
+/// every Marketplace:Views:FlushSeconds: the viewer rows go into listing_viewers with ON CONFLICT
+/// DO NOTHING, and only the rows really inserted add to service_listings.view_count, in the same
+/// transaction. So a viewer counts once per listing per day however many instances saw them, and a
+/// read never waits on a write, never moves updatedAt (the trigger skips the flush's transaction)
+/// and never rewrites the listing's indexes (one batched UPDATE per listing per flush does).
+/// The viewer is an HMAC (keyed by the JWT signing key, so every instance agrees) of the day, the
+/// listing and either the user id or the client's network (/24 of IPv4, /64 of IPv6) and
+/// User-Agent: the raw values are never stored, and one viewer's rows of two listings or days
+/// cannot be linked.
+/// </summary>
+public sealed class ListingViews
+{
+    /// <summary>Viewer rows sent in one statement (and one transaction).</summary>
+    private const int ChunkSize = 5000;
+
+    private const int MaxUserAgentLength = 256;
+
+    private readonly Lock gate = new();
+    private HashSet<View> pending = [];
+    private long dropped;
+    private readonly byte[] key;
+    private readonly MarketplaceOptions options;
+    private readonly DataOptions<Db> dataOptions;
+    private readonly TimeProvider clock;
+
+    public ListingViews(MarketplaceOptions options, DataOptions<Db> dataOptions, TimeProvider clock, SigningKey signingKey)
+    {
+        this.options = options;
+        this.dataOptions = dataOptions;
+        this.clock = clock;
+        key = HMACSHA256.HashData(signingKey.Key.Key, "marketplace listing viewers"u8);
+    }
+
+    /// <summary>One viewer of one listing on one UTC day; <see cref="Viewer"/> is the first 16 bytes of the HMAC, big-endian.</summary>
+    private readonly record struct View(DateOnly Day, int ListingId, UInt128 Viewer);
+
+    /// <summary>Views held in memory, not yet flushed.</summary>
+    public int Pending
+    {
+        get
+        {
+            lock (gate)
+            {
+                return pending.Count;
+            }
+        }
+    }
+
+    /// <summary>Remembers a view of <paramref name="listingId"/> by the caller of <paramref name="http"/> (never the owner's: the caller decides).</summary>
+    public void Record(int listingId, HttpContext http)
+    {
+        if (!options.Views.Counting)
+        {
+            return;
+        }
+        var day = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var user = http.OptionalUser();
+        var identity = user is not null
+            ? $"u|{user.Id}"
+            : $"a|{Network(http.Connection.RemoteIpAddress)}|{Truncate(http.Request.Headers.UserAgent.ToString())}";
+        var view = new View(day, listingId, ViewerHash(day, listingId, identity));
+        lock (gate)
+        {
+            if (pending.Count < options.Views.MaxPending)
+            {
+                pending.Add(view);
+                return;
+            }
+        }
+        Interlocked.Increment(ref dropped);
+    }
+
+    /// <summary>The client's network: the /24 of an IPv4 address, the /64 of an IPv6 one ("unknown" without an address).</summary>
+    public static string Network(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "unknown";
+        }
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        var bytes = address.GetAddressBytes();
+        var prefix = bytes.Length == 4 ? 3 : 8;
+        Array.Clear(bytes, prefix, bytes.Length - prefix);
+        return $"{new IPAddress(bytes)}/{prefix * 8}";
+    }
+
+    private static string Truncate(string userAgent) => userAgent.Length <= MaxUserAgentLength ? userAgent : userAgent[..MaxUserAgentLength];
+
+    private UInt128 ViewerHash(DateOnly day, int listingId, string identity)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{day.DayNumber}|{listingId}|{identity}"), hash);
+        return BinaryPrimitives.ReadUInt128BigEndian(hash);
+    }
+
+    /// <summary>
+    /// Writes every view held in memory; returns how many were new (counted). On a failure the
+    /// views go back to memory for the next flush (as many as <c>MaxPending</c> allows).
+    /// </summary>
+    public async Task<int> FlushAsync(CancellationToken ct)
+    {
+        HashSet<View> batch;
+        lock (gate)
+        {
+            if (pending.Count == 0)
+            {
+                return 0;
+            }
+            batch = pending;
+            pending = [];
+        }
+        // every instance inserts in one global order (day, listing, viewer), so two flushes never wait on each other in a cycle
+        var views = batch.OrderBy(v => v.Day).ThenBy(v => v.ListingId).ThenBy(v => v.Viewer).ToArray();
+        var counted = 0;
+        for (var start = 0; start < views.Length; start += ChunkSize)
+        {
+            var chunk = views.AsMemory(start, Math.Min(ChunkSize, views.Length - start));
+            try
+            {
+                counted += await WriteAsync(chunk, ct);
+            }
+            catch
+            {
+                Requeue(views.AsSpan(start));
+                throw;
+            }
+        }
+        return counted;
+    }
+
+    /// <summary>Views dropped because memory was full since the last call (a flush that kept failing).</summary>
+    public long TakeDropped() => Interlocked.Exchange(ref dropped, 0);
+
+    private void Requeue(ReadOnlySpan<View> views)
+    {
+        lock (gate)
+        {
+            foreach (var view in views)
+            {
+                if (pending.Count >= options.Views.MaxPending)
+                {
+                    Interlocked.Add(ref dropped, views.Length);
+                    return;
+                }
+                pending.Add(view);
+            }
+        }
+    }
+
+    private async Task<int> WriteAsync(ReadOnlyMemory<View> chunk, CancellationToken ct)
+    {
+        var days = new DateOnly[chunk.Length];
+        var listings = new int[chunk.Length];
+        var viewers = new byte[chunk.Length][];
+        var span = chunk.Span;
+        for (var i = 0; i < span.Length; i++)
+        {
+            days[i] = span[i].Day;
+            listings[i] = span[i].ListingId;
+            viewers[i] = new byte[16];
+            BinaryPrimitives.WriteUInt128BigEndian(viewers[i], span[i].Viewer);
+        }
+        using var db = new Db(dataOptions);
+        return await db.InTransactionAsync(async c =>
+        {
+            // the updated_at trigger does not fire in this transaction (M202611272300): a view is not an update of the listing
+            await Pg.ExecuteAsync(db, "SELECT set_config('marketplace.counting_views', 'on', true)", c);
+            var counted = await Pg.QueryAsync(db, """
+                WITH viewed AS (
+                    INSERT INTO marketplace.listing_viewers (day, listing_id, viewer)
+                    SELECT v.day, v.listing_id, v.viewer
+                      FROM unnest($1::date[], $2::integer[], $3::bytea[]) WITH ORDINALITY AS v(day, listing_id, viewer, n)
+                     WHERE EXISTS (SELECT 1 FROM marketplace.service_listings l WHERE l.id = v.listing_id)
+                     ORDER BY v.n
+                    ON CONFLICT DO NOTHING
+                    RETURNING listing_id)
+                SELECT listing_id, count(*)::integer FROM viewed GROUP BY listing_id ORDER BY listing_id
+                """, r => (Id: r.GetInt32(0), Views: r.GetInt32(1)), c, Pg.P(days), Pg.P(listings), Pg.P(viewers));
+            if (counted.Count == 0)
+            {
+                return 0;
+            }
+            int[] ids = [.. counted.Select(x => x.Id)];
+            // the listings are locked in id order (LockOrder's FOR NO KEY UPDATE), so two flushes cannot deadlock on them
+            await Pg.ExecuteAsync(db, "SELECT id FROM marketplace.service_listings WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE", c, Pg.P(ids));
+            await Pg.ExecuteAsync(db, """
+                UPDATE marketplace.service_listings l SET view_count = l.view_count + v.n
+                  FROM unnest($1::integer[], $2::integer[]) AS v(id, n)
+                 WHERE l.id = v.id
+                """, c, Pg.P(ids), Pg.P<int[]>([.. counted.Select(x => x.Views)]));
+            return counted.Sum(x => x.Views);
+        }, ct);
+    }
+
+    /// <summary>Deletes the viewer rows of days before the retention, batch by batch; returns how many.</summary>
+    public async Task<int> PurgeAsync(CancellationToken ct)
+    {
+        var oldest = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(1 - options.Views.RetentionDays);
+        using var db = new Db(dataOptions);
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = await Pg.ExecuteAsync(db, """
+                DELETE FROM marketplace.listing_viewers
+                 WHERE ctid = ANY (ARRAY(SELECT ctid FROM marketplace.listing_viewers WHERE day < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
+                """, ct, Pg.P(oldest), Pg.P(ChunkSize));
+            total += deleted;
+        }
+        while (deleted == ChunkSize && !ct.IsCancellationRequested);
+        return total;
+    }
+}
+
+/// <summary>
+/// Flushes <see cref="ListingViews"/> every Marketplace:Views:FlushSeconds and purges old viewer
+/// rows once an hour; on a graceful stop (after the server has drained its requests) it flushes
+/// what is left, so only a crash loses views: at most the last interval's.
+/// </summary>
+internal sealed class ListingViewFlush(ListingViews views, MarketplaceOptions options, TimeProvider clock, ILogger<ListingViewFlush> logger)
+    : PeriodicJob(clock, logger)
+{
+    private static readonly TimeSpan PurgeEvery = TimeSpan.FromHours(1);
+    private DateTimeOffset nextPurge = DateTimeOffset.MinValue;
+
+    protected override string Name => "listing_view_flush";
+
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Views.FlushSeconds);
+
+    protected override async Task RunOnceAsync(CancellationToken ct)
+    {
+        await FlushAsync(ct);
+        if (Clock.GetUtcNow() >= nextPurge)
+        {
+            nextPurge = Clock.GetUtcNow() + PurgeEvery;
+            await views.PurgeAsync(ct);
+        }
+    }
+
+    private async Task FlushAsync(CancellationToken ct)
+    {
+        try
+        {
+            await views.FlushAsync(ct);
+        }
+        finally
+        {
+            if (views.TakeDropped() is > 0 and var dropped)
+            {
+                logger.LogWarning("{Dropped} listing views were dropped: more than Marketplace:Views:MaxPending waited for a flush", dropped);
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await FlushAsync(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "The last flush of listing views failed at shutdown: {Pending} views are lost", views.Pending);
+        }
+    }
+}
+
+public static class ListingViewsRegistration
+{
+    public static IServiceCollection AddListingViews(this IServiceCollection services) =>
+        services.AddSingleton<ListingViews>().AddHostedService<ListingViewFlush>();
+}

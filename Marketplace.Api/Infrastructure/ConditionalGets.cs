@@ -1,0 +1,150 @@
+using System.Security.Cryptography;
+using Microsoft.Net.Http.Headers;
+
+namespace Marketplace.Api.Infrastructure;
+
+/// <summary>
+/// Endpoint metadata: a public read that answers a strong ETag and honours If-None-Match, with
+/// Cache-Control by caller (README: conditional requests). <c>Options(b => b.WithMetadata(ConditionalGet.Instance))</c>.
+/// </summary>
+public sealed class ConditionalGet
+{
+    public static readonly ConditionalGet Instance = new();
+
+    private ConditionalGet()
+    {
+    }
+}
+
+/// <summary>
+/// ETag, If-None-Match and Cache-Control for the endpoints marked <see cref="ConditionalGet"/>.
+/// The ETag is a hash of the answer's bytes, so it changes exactly when the answer does (the
+/// provider summary inside a listing, the viewCount once a flush has counted a view, a review
+/// added to a page...), whichever write changed it, with no version column to keep in step. A
+/// match answers 304 without a body: the database read still runs, the serialised JSON never
+/// leaves the server. Anonymous answers may be kept by shared caches for
+/// Marketplace:Caching:PublicMaxAgeSeconds; an answer to a request with credentials (a bearer
+/// token or an API key, both in Authorization) is personal: <c>private, no-store</c>.
+/// </summary>
+internal static class ConditionalGets
+{
+    public const string Vary = "Authorization";
+
+    public static WebApplication UseMarketplaceConditionalGets(this WebApplication app)
+    {
+        var maxAge = app.Services.GetRequiredService<MarketplaceOptions>().Caching.PublicMaxAgeSeconds;
+        var publicCacheControl = $"public, max-age={maxAge}";
+        app.Use(async (http, next) =>
+        {
+            if (!HttpMethods.IsGet(http.Request.Method) || http.GetEndpoint()?.Metadata.GetMetadata<ConditionalGet>() is null)
+            {
+                await next(http);
+                return;
+            }
+            var response = http.Response;
+            var body = response.Body;
+            using var buffer = new MemoryStream();
+            response.Body = buffer;
+            try
+            {
+                await next(http);
+            }
+            finally
+            {
+                response.Body = body;
+            }
+            // appended: CORS may already vary the answer by Origin
+            response.Headers.Append(HeaderNames.Vary, Vary);
+            if (response.StatusCode != StatusCodes.Status200OK)
+            {
+                response.Headers.CacheControl = "no-store";
+                buffer.Position = 0;
+                await buffer.CopyToAsync(body, http.RequestAborted);
+                return;
+            }
+            var etag = ETagOf(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+            response.Headers.ETag = etag;
+            response.Headers.CacheControl = string.IsNullOrEmpty(http.Request.Headers.Authorization) ? publicCacheControl : "private, no-store";
+            if (Matches(http.Request.Headers.IfNoneMatch, etag))
+            {
+                response.StatusCode = StatusCodes.Status304NotModified;
+                response.ContentType = null;
+                response.ContentLength = null;
+                return;
+            }
+            response.ContentLength = buffer.Length;
+            buffer.Position = 0;
+            await buffer.CopyToAsync(body, http.RequestAborted);
+        });
+        return app;
+    }
+
+    /// <summary>A strong entity tag: 144 bits of the SHA-256 of the answer's bytes, base64url.</summary>
+    public static string ETagOf(ReadOnlySpan<byte> body)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(body, hash);
+        return $"\"{Convert.ToBase64String(hash[..18]).Replace('+', '-').Replace('/', '_')}\"";
+    }
+
+    /// <summary>
+    /// If-None-Match (RFC 9110 13.1.2): <c>*</c> or any listed tag equal to ours by the weak
+    /// comparison (W/"x" matches "x"); a malformed header is no condition at all.
+    /// </summary>
+    public static bool Matches(Microsoft.Extensions.Primitives.StringValues ifNoneMatch, string etag)
+    {
+        if (ifNoneMatch.Count == 0 || !EntityTagHeaderValue.TryParseList(ifNoneMatch, out var tags))
+        {
+            return false;
+        }
+        var ours = EntityTagHeaderValue.Parse(etag);
+        return tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(ours, useStrongComparison: false));
+    }
+}
+
+/// <summary>Documents If-None-Match, the ETag and Cache-Control headers and the 304 answer of the <see cref="ConditionalGet"/> operations.</summary>
+internal sealed class ConditionalGetDocs : NSwag.Generation.Processors.IOperationProcessor
+{
+    public bool Process(NSwag.Generation.Processors.Contexts.OperationProcessorContext context)
+    {
+        if (context is not NSwag.Generation.AspNetCore.AspNetCoreOperationProcessorContext aspNet
+            || !aspNet.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<ConditionalGet>().Any())
+        {
+            return true;
+        }
+        var operation = context.OperationDescription.Operation;
+        operation.Parameters.Add(new NSwag.OpenApiParameter
+        {
+            Name = "If-None-Match",
+            Kind = NSwag.OpenApiParameterKind.Header,
+            IsRequired = false,
+            Description = "The ETag of an answer you already hold (or a list of them, or *): when the answer would be the same, "
+                + "304 Not Modified without a body. Compared weakly, so W/\"...\" matches too.",
+            Schema = new NJsonSchema.JsonSchema { Type = NJsonSchema.JsonObjectType.String, MaxLength = 1024 },
+        });
+        if (operation.Responses.TryGetValue("200", out var ok))
+        {
+            AddHeaders(ok);
+        }
+        var notModified = new NSwag.OpenApiResponse
+        {
+            Description = "Not Modified: the answer is the one whose ETag was sent in If-None-Match; no body.",
+        };
+        AddHeaders(notModified);
+        operation.Responses["304"] = notModified;
+        return true;
+    }
+
+    private static void AddHeaders(NSwag.OpenApiResponse response)
+    {
+        static NSwag.OpenApiHeader Header(string description) => new()
+        {
+            Description = description,
+            Schema = new NJsonSchema.JsonSchema { Type = NJsonSchema.JsonObjectType.String },
+        };
+        response.Headers["ETag"] = Header("Strong entity tag of this answer; it changes whenever the answer does. Send it back in If-None-Match.");
+        response.Headers["Cache-Control"] = Header("public, max-age=<Marketplace__Caching__PublicMaxAgeSeconds, default 30> without credentials; "
+            + "private, no-store when the request carries a bearer token or API key.");
+        response.Headers["Vary"] = Header("Authorization: the answer depends on the caller's credentials.");
+    }
+}
