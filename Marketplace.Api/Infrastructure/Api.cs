@@ -24,6 +24,7 @@ internal static class Api
         Features.Providers.QuickResponderBadgeRegistration.AddQuickResponderBadge(builder.Services);
         builder.Services.AddBookingLifecycle();
         builder.Services.AddSingleton<Cursors>();
+        builder.Services.AddSingleton<Features.Listings.Browse.RelevanceIndex>();
         builder.Services.AddMarketplaceCors();
         Features.Integrations.Webhooks.WebhookRegistration.AddMarketplaceWebhooks(builder.Services);
         builder.Services.AddFastEndpoints();

@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Listings.Browse;
 
-public sealed class Endpoint(Db db, Cursors cursors) : Endpoint<Request, CursorPage<Item>>
+public sealed class Endpoint(Db db, Cursors cursors, RelevanceIndex relevance) : Endpoint<Request, CursorPage<Item>>
 {
     public override void Configure()
     {
@@ -25,10 +25,11 @@ public sealed class Endpoint(Db db, Cursors cursors) : Endpoint<Request, CursorP
     public override async Task HandleAsync(Request r, CancellationToken ct)
     {
         var sort = r.Sort ?? Sorts.Newest;
-        var scope = Data.ScopeOf(r);
+        var rumSchema = sort == Sorts.Relevance ? await relevance.RumSchemaAsync(db, ct) : null;
+        var scope = Data.ScopeOf(r, rum: rumSchema is not null);
         var after = cursors.Decode<BrowseCursor>(r.Cursor, scope);
         var limit = r.Limit ?? Paging.DefaultLimit;
-        var rows = await Data.QueryAsync(db, Data.BuildSql(r, after, limit + 1), ct);
+        var rows = await Data.QueryAsync(db, Data.BuildSql(r, after, limit + 1, rumSchema), ct);
         var page = cursors.Page(rows, limit, row => Data.CursorAfter(sort, row), scope);
         await Send.OkAsync(new CursorPage<Item>([.. page.Items.Select(row => row.Item)], page.NextCursor), ct);
     }
