@@ -82,14 +82,14 @@ try
     }
 
     Console.WriteLine();
-    Console.WriteLine($"| scenario | median | p99 | req/s | index used (EXPLAIN) |");
-    Console.WriteLine($"| --- | ---: | ---: | ---: | --- |");
+    Console.WriteLine($"| scenario | median | p99 | req/s | index used (EXPLAIN) | slowest EXPLAIN execution |");
+    Console.WriteLine($"| --- | ---: | ---: | ---: | --- | ---: |");
     foreach (var (scenario, result, plan) in results)
     {
         var seqScan = plan.Contains("Seq Scan on service_listings", StringComparison.Ordinal);
         var indexes = string.Join(", ", Scenarios.IndexNames(plan));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {scenario.Name} | {result.MedianMs:0.0} ms | {result.P99Ms:0.0} ms | {result.RequestsPerSecond:0} | {(seqScan ? "SEQ SCAN on service_listings! " : "")}{indexes} |"));
+            $"| {scenario.Name} | {result.MedianMs:0.0} ms | {result.P99Ms:0.0} ms | {result.RequestsPerSecond:0} | {(seqScan ? "SEQ SCAN on service_listings! " : "")}{indexes} | {Scenarios.SlowestExecutionMs(plan):0.00} ms |"));
     }
     List<string> relevance = rumSchema is null ? ["(no RUM index: no relevance comparison)"]
         : await CoverageScenarios.CompareRelevanceAsync(connectionString, rumSchema, options.Duration);
@@ -335,6 +335,11 @@ internal static class Scenarios
         Add("limit", r.Limit);
         return $"{Base}?{string.Join('&', query)}";
     }
+
+    /// <summary>The longest execution among a scenario's plans (EXPLAIN's "Execution Time", auto_explain's "duration").</summary>
+    public static double SlowestExecutionMs(string plan) =>
+        System.Text.RegularExpressions.Regex.Matches(plan, @"(?:Execution Time|duration): ([0-9.]+) ms")
+            .Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).DefaultIfEmpty(double.NaN).Max();
 
     public static IEnumerable<string> IndexNames(string plan) =>
         System.Text.RegularExpressions.Regex.Matches(plan, @"(?:Index Scan|Index Only Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)")

@@ -10,7 +10,9 @@ namespace Marketplace.Api.Features.Listings.Browse;
 /// The position after the last item served: the sort's key and the id that breaks ties. Only the
 /// key of the cursor's own sort is set.
 /// </summary>
-public sealed record BrowseCursor(string Sort, int Id, DateTime? PublishedAt = null, long? Price = null, int? Views = null, float? Rank = null);
+/// <remarks>A RUM rank distance is Infinity for a match without any ranked word (q=-puppy), hence the named literals.</remarks>
+public sealed record BrowseCursor(string Sort, int Id, DateTime? PublishedAt = null, long? Price = null, int? Views = null,
+    [property: System.Text.Json.Serialization.JsonNumberHandling(System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals)] float? Rank = null);
 
 /// <summary>The SQL of one page and its parameters (public so the benchmark can EXPLAIN exactly what the API runs).</summary>
 public sealed record BrowseSql(string Sql, IReadOnlyList<DataParameter> Parameters);
@@ -106,8 +108,8 @@ public static class Data
     private static string PriceSortSql(Request r, bool ascending, BrowseCursor? after, List<string> where, bool search)
     {
         var (direction, past) = ascending ? ("", ">") : (" DESC", "<");
-        var inTail = after?.Price == (ascending ? NoPriceAsc : NoPriceDesc);
         var hasRange = r.MinPriceCents is not null || r.MaxPriceCents is not null;
+        var inTail = !hasRange && after?.Price == (ascending ? NoPriceAsc : NoPriceDesc);
         var branches = new List<string>();
         if (!inTail)
         {

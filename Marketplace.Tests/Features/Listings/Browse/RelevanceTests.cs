@@ -128,6 +128,27 @@ public sealed class RelevanceTests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task A_search_that_only_excludes_words_pages_too()
+    {
+        // every match ranks as far as possible (an infinite RUM distance): the cursor must still carry it
+        var word = UniqueWord();
+        var provider = await app.CreateProviderAsync();
+        var city = $"City {Guid.NewGuid():N}"[..30];
+        var seeded = await SeedAsync(app.ConnectionString, provider.Id, Enumerable.Range(0, 5).Select(i => ($"{word} walking", (string?)null, "A service.", (double)i)));
+        await using (var connection = await OpenAsync(app.ConnectionString))
+        await using (var move = new NpgsqlCommand("UPDATE marketplace.service_listings SET city = @city WHERE id = ANY(@ids)", connection))
+        {
+            move.Parameters.AddWithValue("city", city);
+            move.Parameters.AddWithValue("ids", seeded.ToArray());
+            await move.ExecuteNonQueryAsync();
+        }
+
+        var paged = await AllPagesAsync(app.Client(), $"q=-{word}zz&city={Uri.EscapeDataString(city)}&sort=relevance", 2);
+
+        Assert.Equal(seeded.OrderDescending(), paged);
+    }
+
+    [Fact]
     public async Task Without_the_rum_index_relevance_ranks_the_newest_matches_pages_them_and_warns_once()
     {
         var connectionString = await TestDatabase.CreateMigratedAsync("norum");
