@@ -49,6 +49,23 @@ fi
 [ -n "$pg_bin" ] || fail "PostgreSQL server binaries (initdb, pg_ctl) were not found under /usr/lib/postgresql/*/bin or on PATH.
        Install them (Debian: apt-get install postgresql) or set ConnectionStrings__Marketplace to an existing server."
 
+# The RUM extension (relevance over every match, M202611272201) is a package of its own. Installed
+# here when missing, as root through apt-get and pinned, so a fresh machine gets it from the test
+# and run commands; present, this is one file test. Without root or apt-get the cluster starts
+# anyway and browse falls back to ranking the newest matches (README: Search).
+#   MARKETPLACE_RUM_VERSION   Debian version to install (default below, for PostgreSQL 15 on bookworm);
+#                             "skip" to never install it
+rum_version="${MARKETPLACE_RUM_VERSION:-1.3.13-1+deb12u1}"
+pg_major="$(basename "$(dirname "$pg_bin")")"
+if [ "$rum_version" != "skip" ] && [ ! -e "/usr/share/postgresql/$pg_major/extension/rum.control" ] \
+   && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing postgresql-$pg_major-rum=$rum_version (the RUM index for relevance search)..." >&2
+  install_rum() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "postgresql-$pg_major-rum=$rum_version" >/dev/null 2>&1; }
+  if ! install_rum && ! { apt-get update -qq >/dev/null 2>&1 && install_rum; }; then
+    echo "note: could not install postgresql-$pg_major-rum=$rum_version; relevance search ranks the newest matches only" >&2
+  fi
+fi
+
 # PostgreSQL refuses to run as root: as root, the cluster belongs to the 'postgres' OS user.
 as_owner() { "$@"; }
 if [ "$(id -u)" = "0" ]; then

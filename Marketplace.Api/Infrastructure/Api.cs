@@ -25,6 +25,7 @@ internal static class Api
         builder.Services.AddBookingLifecycle();
         Features.Listings.ListingViewsRegistration.AddListingViews(builder.Services);
         builder.Services.AddSingleton<Cursors>();
+        builder.Services.AddSingleton<Features.Listings.Browse.RelevanceIndex>();
         builder.Services.AddMarketplaceCors();
         Features.Integrations.Webhooks.WebhookRegistration.AddMarketplaceWebhooks(builder.Services);
         builder.Services.AddFastEndpoints();

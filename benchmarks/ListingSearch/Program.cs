@@ -18,10 +18,14 @@ using Npgsql;
 var options = Options.Parse(args);
 var repo = Options.FindRepo();
 var server = Environment.GetEnvironmentVariable("ConnectionStrings__Marketplace") ?? "Host=127.0.0.1;Port=55432;Username=postgres;Database=postgres";
-var database = $"marketplace_bench_{DateTime.UtcNow:yyyyMMddHHmmss}";
+// --database NAME measures an already loaded database (kept by an earlier --keep run) instead of loading one
+var database = options.Database ?? $"marketplace_bench_{DateTime.UtcNow:yyyyMMddHHmmss}";
 var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = database, Pooling = true }.ConnectionString;
 
-await Admin(server, $"CREATE DATABASE \"{database}\"");
+if (options.Database is null)
+{
+    await Admin(server, $"CREATE DATABASE \"{database}\"");
+}
 Process? api = null;
 try
 {
@@ -29,11 +33,16 @@ try
     MarketplaceMigrator.MigrateUp(connectionString);
     Console.WriteLine($"migrated {database} in {clock.Elapsed.TotalSeconds:0.0} s");
     clock.Restart();
-    var counts = await DataSet.LoadAsync(connectionString, options.Providers, options.Listings);
-    Console.WriteLine($"loaded {counts.Providers:N0} providers and {counts.Listings:N0} listings ({counts.Active:N0} active, not deleted) with COPY and ANALYZE in {clock.Elapsed.TotalSeconds:0.0} s");
-    clock.Restart();
-    var availability = await AvailabilityDataSet.LoadAsync(connectionString);
-    Console.WriteLine($"loaded {availability.Plans:N0} availability plans, {availability.HeldSeats:N0} booked seats and {availability.FreeDays:N0} free-day rows in {clock.Elapsed.TotalSeconds:0.0} s");
+    if (options.Database is null)
+    {
+        var counts = await DataSet.LoadAsync(connectionString, options.Providers, options.Listings);
+        Console.WriteLine($"loaded {counts.Providers:N0} providers and {counts.Listings:N0} listings ({counts.Active:N0} active, not deleted) with COPY and ANALYZE in {clock.Elapsed.TotalSeconds:0.0} s");
+        clock.Restart();
+        var availability = await AvailabilityDataSet.LoadAsync(connectionString);
+        Console.WriteLine($"loaded {availability.Plans:N0} availability plans, {availability.HeldSeats:N0} booked seats and {availability.FreeDays:N0} free-day rows in {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+    var rumSchema = await CoverageScenarios.RumSchemaAsync(connectionString);
+    Console.WriteLine(rumSchema is null ? "RUM index: absent (relevance ranks the newest matches)" : $"RUM index: present (extension in schema {rumSchema})");
 
     var port = FreePort();
     var baseUrl = $"http://127.0.0.1:{port}";
@@ -60,30 +69,36 @@ try
 
     var scenarios = await Scenarios.BuildAsync(http);
     scenarios.AddRange(AvailabilityScenarios.Build());
+    scenarios.AddRange(CoverageScenarios.Browse());
+    scenarios.AddRange(await CoverageScenarios.AccountsAsync(http, connectionString));
     // steady state first: every scenario once through warm-up (JIT tiering, caches, pools), then the measured runs
     foreach (var scenario in scenarios)
     {
-        await Load.RunAsync(http, scenario.Urls, options.Clients, TimeSpan.Zero, options.Warmup);
+        await Load.RunAsync(http, scenario.Probes, options.Clients, TimeSpan.Zero, options.Warmup);
     }
     var results = new List<(Scenario Scenario, Measurement Result, string Plan)>();
     foreach (var scenario in scenarios)
     {
-        var result = await Load.RunAsync(http, scenario.Urls, options.Clients, options.Warmup, options.Duration);
-        var plan = await ExplainAsync(connectionString, scenario);
+        var result = await Load.RunAsync(http, scenario.Probes, options.Clients, options.Warmup, options.Duration);
+        var plan = await ExplainAsync(connectionString, scenario, rumSchema);
         results.Add((scenario, result, plan));
-        Console.WriteLine($"{scenario.Name,-28} median {result.MedianMs,6:0.00} ms   p99 {result.P99Ms,6:0.00} ms   {result.RequestsPerSecond,7:0} req/s   ({result.Requests:N0} requests, {result.Errors} errors)");
+        Console.WriteLine($"{scenario.Name,-36} median {result.MedianMs,6:0.00} ms   p99 {result.P99Ms,6:0.00} ms   {result.RequestsPerSecond,7:0} req/s   ({result.Requests:N0} requests, {result.Errors} errors)");
     }
 
     Console.WriteLine();
-    Console.WriteLine($"| scenario | median | p99 | req/s | index used (EXPLAIN) |");
-    Console.WriteLine($"| --- | ---: | ---: | ---: | --- |");
+    Console.WriteLine($"| scenario | median | p99 | req/s | index used (EXPLAIN) | slowest EXPLAIN execution |");
+    Console.WriteLine($"| --- | ---: | ---: | ---: | --- | ---: |");
     foreach (var (scenario, result, plan) in results)
     {
         var seqScan = plan.Contains("Seq Scan on service_listings", StringComparison.Ordinal);
         var indexes = string.Join(", ", Scenarios.IndexNames(plan));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {scenario.Name} | {result.MedianMs:0.0} ms | {result.P99Ms:0.0} ms | {result.RequestsPerSecond:0} | {(seqScan ? "SEQ SCAN on service_listings! " : "")}{indexes} |"));
+            $"| {scenario.Name} | {result.MedianMs:0.0} ms | {result.P99Ms:0.0} ms | {result.RequestsPerSecond:0} | {(seqScan ? "SEQ SCAN on service_listings! " : "")}{indexes} | {Scenarios.SlowestExecutionMs(plan):0.00} ms |"));
     }
+    List<string> relevance = rumSchema is null ? ["(no RUM index: no relevance comparison)"]
+        : await CoverageScenarios.CompareRelevanceAsync(connectionString, rumSchema, options.Duration);
+    Console.WriteLine();
+    relevance.ForEach(Console.WriteLine);
     Console.WriteLine();
     foreach (var (scenario, _, plan) in results)
     {
@@ -101,7 +116,7 @@ finally
         await api.WaitForExitAsync();
     }
     NpgsqlConnection.ClearAllPools();
-    if (!options.Keep)
+    if (!options.Keep && options.Database is null)
     {
         await Admin(server, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
     }
@@ -176,21 +191,26 @@ static async Task WaitReadyAsync(HttpClient http, Process api)
 }
 
 /// <summary>EXPLAIN (ANALYZE, BUFFERS) of the exact SQL the API runs for each distinct request of the scenario.</summary>
-static async Task<string> ExplainAsync(string connectionString, Scenario scenario)
+static async Task<string> ExplainAsync(string connectionString, Scenario scenario, string? rumSchema)
 {
     using var db = new DataConnection(new DataOptions().UsePostgreSQL(
         new NpgsqlConnectionStringBuilder(connectionString) { Timezone = "UTC" }.ConnectionString, PostgreSQLVersion.v15));
     var plans = new StringBuilder();
     foreach (var probe in scenario.Probes)
     {
-        var sql = Marketplace.Api.Features.Listings.Browse.Data.BuildSql(probe.Request, probe.After, (probe.Request.Limit ?? Paging.DefaultLimit) + 1);
+        if (probe.Query is not null)
+        {
+            plans.AppendLine($"-- GET {probe.Url}").AppendLine(await CoverageScenarios.AutoExplainAsync(connectionString, probe.Query));
+            continue;
+        }
+        var sql = Marketplace.Api.Features.Listings.Browse.Data.BuildSql(probe.Request, probe.After, (probe.Request.Limit ?? Paging.DefaultLimit) + 1, rumSchema: rumSchema);
         var lines = await db.QueryToListAsync<string>("EXPLAIN (ANALYZE, BUFFERS) " + sql.Sql, [.. sql.Parameters]);
         plans.AppendLine($"-- GET {probe.Url}").AppendLine(string.Join('\n', lines));
     }
     return plans.ToString().TrimEnd();
 }
 
-internal sealed record Options(int Providers, int Listings, int Clients, TimeSpan Warmup, TimeSpan Duration, int? Pool, int? AutoPrepare, bool Keep)
+internal sealed record Options(int Providers, int Listings, int Clients, TimeSpan Warmup, TimeSpan Duration, int? Pool, int? AutoPrepare, bool Keep, string? Database)
 {
     public static Options Parse(string[] args)
     {
@@ -203,7 +223,8 @@ internal sealed record Options(int Providers, int Listings, int Clients, TimeSpa
             TimeSpan.FromSeconds(double.Parse(Value("--seconds") ?? "15", CultureInfo.InvariantCulture)),
             Value("--pool") is { } pool ? int.Parse(pool, CultureInfo.InvariantCulture) : null,
             Value("--auto-prepare") is { } prepare ? int.Parse(prepare, CultureInfo.InvariantCulture) : null,
-            args.Contains("--keep"));
+            args.Contains("--keep"),
+            Value("--database"));
     }
 
     /// <summary>The repository root (where Marketplace.sln is), from the working directory or the binary's.</summary>
@@ -230,7 +251,14 @@ internal sealed record Scenario(string Name, Probe[] Probes)
 }
 
 /// <summary>One distinct request of a scenario: its URL, and the request and cursor the API decodes from it (for EXPLAIN).</summary>
-internal sealed record Probe(string Url, Request Request, BrowseCursor? After);
+internal sealed record Probe(string Url, Request Request, BrowseCursor? After)
+{
+    /// <summary>Bearer token of the caller (saved and own listings).</summary>
+    public string? Token { get; init; }
+
+    /// <summary>For a request that is not browse: the slice's own query, run under auto_explain for its plan.</summary>
+    public Func<Marketplace.Api.Data.Db, Task>? Query { get; init; }
+}
 
 internal static class Scenarios
 {
@@ -289,7 +317,7 @@ internal static class Scenarios
 
     private static Scenario Simple(string name, Request request) => Rotating(name, [request]);
 
-    private static Scenario Rotating(string name, Request[] requests) => new(name, [.. requests.Select(r => new Probe(Url(r), r, null))]);
+    internal static Scenario Rotating(string name, Request[] requests) => new(name, [.. requests.Select(r => new Probe(Url(r), r, null))]);
 
     private static string Url(Request r)
     {
@@ -303,11 +331,19 @@ internal static class Scenarios
         }
         Add("category", r.Category);
         Add("state", r.State);
+        Add("city", r.City);
+        Add("minPriceCents", r.MinPriceCents);
+        Add("maxPriceCents", r.MaxPriceCents);
         Add("q", r.Q);
         Add("sort", r.Sort);
         Add("limit", r.Limit);
         return $"{Base}?{string.Join('&', query)}";
     }
+
+    /// <summary>The longest execution among a scenario's plans (EXPLAIN's "Execution Time", auto_explain's "duration").</summary>
+    public static double SlowestExecutionMs(string plan) =>
+        System.Text.RegularExpressions.Regex.Matches(plan, @"(?:Execution Time|duration): ([0-9.]+) ms")
+            .Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).DefaultIfEmpty(double.NaN).Max();
 
     public static IEnumerable<string> IndexNames(string plan) =>
         System.Text.RegularExpressions.Regex.Matches(plan, @"(?:Index Scan|Index Only Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)")
@@ -319,7 +355,7 @@ internal sealed record Measurement(int Requests, int Errors, double MedianMs, do
 internal static class Load
 {
     /// <summary>Closed loop: each client sends its next request when the previous one answered; bounded by time.</summary>
-    public static async Task<Measurement> RunAsync(HttpClient http, string[] urls, int clients, TimeSpan warmup, TimeSpan duration)
+    public static async Task<Measurement> RunAsync(HttpClient http, Probe[] urls, int clients, TimeSpan warmup, TimeSpan duration)
     {
         await RunPhaseAsync(http, urls, clients, warmup, record: null);
         var latencies = new List<double>[clients];
@@ -338,7 +374,7 @@ internal static class Load
         return new Measurement(all.Length, errors, Percentile(all, 0.50), Percentile(all, 0.99), all.Length / elapsed);
     }
 
-    private static Task RunPhaseAsync(HttpClient http, string[] urls, int clients, TimeSpan length, Action<int, double, bool>? record)
+    private static Task RunPhaseAsync(HttpClient http, Probe[] urls, int clients, TimeSpan length, Action<int, double, bool>? record)
     {
         var until = Stopwatch.GetTimestamp() + (long)(length.TotalSeconds * Stopwatch.Frequency);
         return Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
@@ -347,12 +383,17 @@ internal static class Load
             var buffer = new byte[64 * 1024];
             while (Stopwatch.GetTimestamp() < until)
             {
-                var url = urls[i++ % urls.Length];
+                var probe = urls[i++ % urls.Length];
                 var sent = Stopwatch.GetTimestamp();
                 var ok = false;
                 try
                 {
-                    using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+                    using var request = new HttpRequestMessage(HttpMethod.Get, probe.Url);
+                    if (probe.Token is not null)
+                    {
+                        request.Headers.Authorization = new("Bearer", probe.Token);
+                    }
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
                     await using var body = await response.Content.ReadAsStreamAsync();
                     while (await body.ReadAsync(buffer) > 0)
                     {
@@ -367,6 +408,6 @@ internal static class Load
         })));
     }
 
-    private static double Percentile(double[] sorted, double p) =>
+    internal static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 }

@@ -10,7 +10,9 @@ namespace Marketplace.Api.Features.Listings.Browse;
 /// The position after the last item served: the sort's key and the id that breaks ties. Only the
 /// key of the cursor's own sort is set.
 /// </summary>
-public sealed record BrowseCursor(string Sort, int Id, DateTime? PublishedAt = null, long? Price = null, int? Views = null, float? Rank = null);
+/// <remarks>A RUM rank distance is Infinity for a match without any ranked word (q=-puppy), hence the named literals.</remarks>
+public sealed record BrowseCursor(string Sort, int Id, DateTime? PublishedAt = null, long? Price = null, int? Views = null,
+    [property: System.Text.Json.Serialization.JsonNumberHandling(System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals)] float? Rank = null);
 
 /// <summary>The SQL of one page and its parameters (public so the benchmark can EXPLAIN exactly what the API runs).</summary>
 public sealed record BrowseSql(string Sql, IReadOnlyList<DataParameter> Parameters);
@@ -19,17 +21,20 @@ public sealed record BrowseSql(string Sql, IReadOnlyList<DataParameter> Paramete
 /// GET /listings as one SQL statement: active listings of active providers with the provider's
 /// summary joined (no query per item), the filters, and keyset pagination for every sort. Each
 /// sort walks a partial index of "active, not deleted" listings (M202611240004,
-/// M202611243000), so page 50 costs what page 1 costs; relevance ranks the most recent
-/// full-text matches (<see cref="RelevanceCandidates"/>) and pages through them by (rank, id).
+/// M202611243000, M202611272200), so page 50 costs what page 1 costs and a page reads about as
+/// many rows at 1M listings as at 200k; price sorts read the priced listings and those without a
+/// price as two branches of one index (<see cref="PriceSortSql"/>). Relevance walks the RUM index
+/// in rank order over every match where it exists (<see cref="RumRelevanceSql"/>, M202611272201),
+/// else ranks the most recent matches (<see cref="RelevanceCandidates"/>); both page by (rank, id).
 /// </summary>
 public static class Data
 {
-    // listings without a price sort last in both price directions; the same expressions are indexed
-    private const string PriceAscKey = "coalesce(l.price_cents, 9223372036854775807)";
-    private const string PriceDescKey = "coalesce(l.price_cents, -1)";
+    // the cursor's price in the no-price tail of a price sort (listings without a price come last both ways)
+    private const long NoPriceAsc = long.MaxValue;
+    private const long NoPriceDesc = -1;
 
     /// <summary>
-    /// Relevance ranks the most recent matches only: ts_rank needs every candidate's document, so
+    /// Without the RUM index relevance ranks the most recent matches only: ts_rank needs every candidate's document, so
     /// ranking all matches of a broad word ("puppy": a fifth of the catalogue) costs hundreds of
     /// milliseconds. Filters (city, category...) usually leave far fewer matches than this.
     /// </summary>
@@ -42,7 +47,7 @@ public static class Data
         """;
 
     /// <summary>
-    /// The newest <see cref="RelevanceCandidates"/> matches come from the indexes (GIN or the
+    /// Without the RUM index: the newest <see cref="RelevanceCandidates"/> matches come from the indexes (GIN or the
     /// published_at index, as the planner finds cheaper); only they are ranked, and the keyset
     /// (rank, id) pages through them.
     /// </summary>
@@ -64,8 +69,88 @@ public static class Data
          LIMIT :fetch
         """;
 
+    /// <summary>
+    /// Relevance over every match: the RUM index returns the matches in order of
+    /// <c>search_vector &lt;=&gt; query</c> (its rank distance, computed from the word positions the
+    /// index keeps, so no listing is read to rank it) but can order by nothing else, so the id that
+    /// breaks ties is sorted outside: the inner scan stops after the page and the rows tied with its
+    /// last one (WITH TIES), the outer sort orders those by (distance, id). The cursor's rank is the
+    /// distance (smaller is better).
+    /// </summary>
+    private static string RumRelevanceSql(string rumSchema, List<string> where, bool hasCursor)
+    {
+        var distance = $"l.search_vector OPERATOR({rumSchema}.<=>) query";
+        if (hasCursor)
+        {
+            where.Add($"({distance} > :after_key OR ({distance} = :after_key AND l.id < :after_id))");
+        }
+        return $"""
+            SELECT c.* FROM (
+                SELECT {Columns}, {distance} AS rank
+                  FROM marketplace.service_listings l
+                  JOIN marketplace.providers p ON p.id = l.provider_id
+                 CROSS JOIN websearch_to_tsquery('english', :q) AS query
+                 WHERE {string.Join("\n                   AND ", where)}
+                 ORDER BY {distance}
+                 FETCH FIRST (:fetch) ROWS WITH TIES) c
+             ORDER BY c.rank, c.id DESC
+             LIMIT :fetch
+            """;
+    }
+
+    /// <summary>
+    /// Price sorts as two branches of <c>ix_service_listings_live_price (price_cents, id)</c>: the
+    /// priced listings in price order (so a price range is an index condition), and the listings
+    /// without a price, which come last in both directions, by id. Each branch stops after one page,
+    /// so the outer sort orders at most two pages. A price range (no listing without a price is in
+    /// it), or a cursor already in the no-price tail, leaves one branch.
+    /// </summary>
+    private static string PriceSortSql(Request r, bool ascending, BrowseCursor? after, List<string> where, bool search)
+    {
+        var (direction, past) = ascending ? ("", ">") : (" DESC", "<");
+        var hasRange = r.MinPriceCents is not null || r.MaxPriceCents is not null;
+        var inTail = !hasRange && after?.Price == (ascending ? NoPriceAsc : NoPriceDesc);
+        var branches = new List<string>();
+        if (!inTail)
+        {
+            var priced = new List<string>(where) { "l.price_cents IS NOT NULL" };
+            if (after is not null)
+            {
+                priced.Add($"(l.price_cents, l.id) {past} (:after_key, :after_id)");
+            }
+            branches.Add(Select(priced, $"l.price_cents{direction}, l.id{direction}", search));
+        }
+        if (!hasRange)
+        {
+            var unpriced = new List<string>(where) { "l.price_cents IS NULL" };
+            if (inTail)
+            {
+                unpriced.Add($"l.id {past} :after_id");
+            }
+            branches.Add(Select(unpriced, $"l.id{direction}", search));
+        }
+        return branches.Count == 1 ? branches[0] : $"""
+            SELECT b.* FROM (
+            ({branches[0]})
+            UNION ALL
+            ({branches[1]})) b
+             ORDER BY b.price_cents IS NULL, b.price_cents{direction}, b.id{direction}
+             LIMIT :fetch
+            """;
+    }
+
+    private static string Select(List<string> where, string order, bool search) => $"""
+        SELECT {Columns}, 0::real AS rank
+          FROM marketplace.service_listings l
+          JOIN marketplace.providers p ON p.id = l.provider_id{(search ? "\n  CROSS JOIN websearch_to_tsquery('english', :q) AS query" : "")}
+         WHERE {string.Join("\n   AND ", where)}
+         ORDER BY {order}
+         LIMIT :fetch
+        """;
+
     /// <param name="nowUtc">The clock the availability filter measures notice and advance limits from (default: the system clock).</param>
-    public static BrowseSql BuildSql(Request r, BrowseCursor? after, int fetch, DateTime? nowUtc = null)
+    /// <param name="rumSchema">the RUM extension's schema when the RUM index exists (<see cref="RelevanceIndex"/>); null: relevance ranks the newest matches</param>
+    public static BrowseSql BuildSql(Request r, BrowseCursor? after, int fetch, DateTime? nowUtc = null, string? rumSchema = null)
     {
         var sort = r.Sort ?? Sorts.Newest;
         var search = !string.IsNullOrWhiteSpace(r.Q);
@@ -104,15 +189,13 @@ public static class Data
 
         var (order, keyset) = sort switch
         {
-            Sorts.PriceAsc => ($"{PriceAscKey}, l.id", $"({PriceAscKey}, l.id) > (:after_key, :after_id)"),
-            Sorts.PriceDesc => ($"{PriceDescKey} DESC, l.id DESC", $"({PriceDescKey}, l.id) < (:after_key, :after_id)"),
+            Sorts.PriceAsc or Sorts.PriceDesc or Sorts.Relevance => ("", ""), // ordered and paged in PriceSortSql and the relevance SQL
             Sorts.Popular => ("l.view_count DESC, l.id DESC", "(l.view_count, l.id) < (:after_key, :after_id)"),
-            Sorts.Relevance => ("", ""), // ordered and paged in RelevanceSql
             _ => ("l.published_at DESC, l.id DESC", "(l.published_at, l.id) < (:after_key, :after_id)"),
         };
         if (after is not null)
         {
-            if (sort != Sorts.Relevance)
+            if (keyset.Length > 0)
             {
                 where.Add(keyset);
             }
@@ -127,14 +210,14 @@ public static class Data
         }
         parameters.Add(new DataParameter("fetch", fetch, DataType.Int32));
 
-        var sql = sort == Sorts.Relevance ? RelevanceSql(where, after is not null) : $"""
-            SELECT {Columns}, 0::real AS rank
-              FROM marketplace.service_listings l
-              JOIN marketplace.providers p ON p.id = l.provider_id{(search ? "\n  CROSS JOIN websearch_to_tsquery('english', :q) AS query" : "")}
-             WHERE {string.Join("\n   AND ", where)}
-             ORDER BY {order}
-             LIMIT :fetch
-            """;
+        var sql = sort switch
+        {
+            Sorts.Relevance when rumSchema is not null => RumRelevanceSql(rumSchema, where, after is not null),
+            Sorts.Relevance => RelevanceSql(where, after is not null),
+            Sorts.PriceAsc => PriceSortSql(r, ascending: true, after, where, search),
+            Sorts.PriceDesc => PriceSortSql(r, ascending: false, after, where, search),
+            _ => Select(where, order, search),
+        };
         return new BrowseSql(sql, parameters);
     }
 
@@ -144,18 +227,21 @@ public static class Data
     /// <summary>The cursor after this row for this sort.</summary>
     public static BrowseCursor CursorAfter(string sort, Row row) => sort switch
     {
-        Sorts.PriceAsc => new BrowseCursor(sort, row.Item.Id, Price: row.Item.PriceCents ?? long.MaxValue),
-        Sorts.PriceDesc => new BrowseCursor(sort, row.Item.Id, Price: row.Item.PriceCents ?? -1),
+        Sorts.PriceAsc => new BrowseCursor(sort, row.Item.Id, Price: row.Item.PriceCents ?? NoPriceAsc),
+        Sorts.PriceDesc => new BrowseCursor(sort, row.Item.Id, Price: row.Item.PriceCents ?? NoPriceDesc),
         Sorts.Popular => new BrowseCursor(sort, row.Item.Id, Views: row.Item.ViewCount),
         Sorts.Relevance => new BrowseCursor(sort, row.Item.Id, Rank: row.Rank),
         _ => new BrowseCursor(sort, row.Item.Id, PublishedAt: row.Item.PublishedAt),
     };
 
-    /// <summary>The list a cursor belongs to: every filter and the sort, so a cursor only continues the search that made it.</summary>
-    public static CursorScope ScopeOf(Request r) => new("listings.browse", new
+    /// <summary>
+    /// The list a cursor belongs to: every filter and the sort, so a cursor only continues the search
+    /// that made it; for relevance also the ranking (a RUM distance and a ts_rank are different keys).
+    /// </summary>
+    public static CursorScope ScopeOf(Request r, bool rum = false) => new("listings.browse", new
     {
         r.Category, r.Subcategory, r.State, r.City, r.Zip, r.MinPriceCents, r.MaxPriceCents, r.PriceType, r.ProviderId, r.Q,
-        Sort = r.Sort ?? Sorts.Newest,
+        Sort = (r.Sort ?? Sorts.Newest) + (rum && r.Sort == Sorts.Relevance ? "+rum" : ""),
         AvailableFrom = r.AvailableFrom?.ToUniversalTime(), AvailableTo = r.AvailableTo?.ToUniversalTime(),
     });
 

@@ -4,7 +4,7 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Listings.Browse;
 
-public sealed class Endpoint(ReadDb reads, Cursors cursors, TimeProvider clock) : Endpoint<Request, CursorPage<Item>>
+public sealed class Endpoint(ReadDb reads, Cursors cursors, TimeProvider clock, RelevanceIndex relevance) : Endpoint<Request, CursorPage<Item>>
 {
     public override void Configure()
     {
@@ -42,10 +42,11 @@ public sealed class Endpoint(ReadDb reads, Cursors cursors, TimeProvider clock) 
                 throw ApiProblem.BadRequest("availability_range_too_far", $"availableTo is at most {Availability.FreeDays.HorizonDays} days from now.");
             }
         }
-        var scope = Data.ScopeOf(r);
+        var rumSchema = sort == Sorts.Relevance ? await reads.QueryAsync(db => relevance.RumSchemaAsync(db, ct).AsTask()) : null;
+        var scope = Data.ScopeOf(r, rum: rumSchema is not null);
         var after = cursors.Decode<BrowseCursor>(r.Cursor, scope);
         var limit = r.Limit ?? Paging.DefaultLimit;
-        var sql = Data.BuildSql(r, after, limit + 1, now);
+        var sql = Data.BuildSql(r, after, limit + 1, now, rumSchema);
         var rows = await reads.QueryAsync(db => Data.QueryAsync(db, sql, ct));
         var page = cursors.Page(rows, limit, row => Data.CursorAfter(sort, row), scope);
         await Send.OkAsync(new CursorPage<Item>([.. page.Items.Select(row => row.Item)], page.NextCursor), ct);

@@ -21,7 +21,8 @@ internal static class Data
         }
         if (after is not null)
         {
-            query = query.Where(x => x.l.CreatedAt < after.CreatedAt || (x.l.CreatedAt == after.CreatedAt && x.l.Id < after.Id));
+            // a row comparison, so the position is a condition of the (provider_id, created_at, id) index rather than a filter
+            query = query.Where(x => Sql.Row(x.l.CreatedAt, x.l.Id) < Sql.Row(after.CreatedAt, after.Id));
         }
         var rows = await query
             .OrderByDescending(x => x.l.CreatedAt).ThenByDescending(x => x.l.Id)

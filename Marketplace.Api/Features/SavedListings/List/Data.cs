@@ -23,7 +23,8 @@ internal static class Data
             select new { s, l, p };
         if (after is not null)
         {
-            query = query.Where(x => x.s.SavedAt < after.SavedAt || (x.s.SavedAt == after.SavedAt && x.s.Id < after.Id));
+            // a row comparison, so the position is a condition of the (user_id, saved_at, id) index rather than a filter
+            query = query.Where(x => Sql.Row(x.s.SavedAt, x.s.Id) < Sql.Row(after.SavedAt, after.Id));
         }
         return query
             .OrderByDescending(x => x.s.SavedAt).ThenByDescending(x => x.s.Id)

@@ -1,0 +1,45 @@
+using LinqToDB.Data;
+using Marketplace.Api.Data;
+
+namespace Marketplace.Api.Features.Listings.Browse;
+
+/// <summary>
+/// Whether relevance can rank every match through the RUM index (M202611272201 creates it only
+/// where the rum extension is installed). Looked up once per process, at the first relevance
+/// search; without the index browse keeps ranking the newest matches and says so once in the log.
+/// Installing the extension later takes effect at the next start (README: Search).
+/// </summary>
+public sealed class RelevanceIndex(ILogger<RelevanceIndex> logger)
+{
+    public const string IndexName = "ix_service_listings_live_search_rum";
+
+    private const string LookupSql = $"""
+        SELECT n.nspname
+          FROM pg_extension e
+          JOIN pg_namespace n ON n.oid = e.extnamespace
+         WHERE e.extname = 'rum'
+           AND EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = 'marketplace' AND indexname = '{IndexName}')
+        """;
+
+    private volatile Answer? found;
+
+    /// <summary>The schema of the RUM extension (for its <c>&lt;=&gt;</c> operator) when the index exists; null otherwise.</summary>
+    public async ValueTask<string?> RumSchemaAsync(Db db, CancellationToken ct)
+    {
+        if (found is { } known)
+        {
+            return known.Schema;
+        }
+        var schema = (await db.QueryToListAsync<string>(LookupSql, ct)).FirstOrDefault();
+        // concurrent first searches may both look; only the one that records the answer logs it
+        if (Interlocked.CompareExchange(ref found, new Answer(schema), null) is null && schema is null)
+        {
+            logger.LogWarning("The RUM index {Index} is missing (the rum extension is not installed): sort=relevance ranks only the "
+                + "{Candidates} most recent matches of a search. Install postgresql-15-rum and see the README (Search).",
+                IndexName, Data.RelevanceCandidates);
+        }
+        return found!.Schema;
+    }
+
+    private sealed record Answer(string? Schema);
+}

@@ -1,0 +1,172 @@
+using System.Text;
+using LinqToDB;
+using LinqToDB.Data;
+using LinqToDB.DataProvider.PostgreSQL;
+using Marketplace.Api.Data;
+using Marketplace.Api.Features.Listings.Browse;
+using Marketplace.Tests.Infrastructure;
+using Npgsql;
+using BrowseData = Marketplace.Api.Features.Listings.Browse.Data;
+
+namespace Marketplace.Tests.Features.Listings.Browse;
+
+/// <summary>A migrated database of its own with 60,000 seeded listings, shared by the plan tests of one class.</summary>
+public sealed class SeededCatalogueFixture : IAsyncLifetime
+{
+    public string ConnectionString { get; private set; } = "";
+
+    /// <summary>Schema of the rum extension (the test command's PostgreSQL has it); null where it is missing.</summary>
+    public string? RumSchema { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await TestDatabase.CreateMigratedAsync("plans");
+        await SeededCatalogue.SeedAsync(ConnectionString, 60_000);
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var rum = new NpgsqlCommand($"""
+            SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+             WHERE e.extname = 'rum' AND EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = '{RelevanceIndex.IndexName}')
+            """, connection);
+        RumSchema = (string?)await rum.ExecuteScalarAsync();
+    }
+
+    public Task DisposeAsync() => TestDatabase.DropAsync(ConnectionString);
+
+    public Db Db() => new(new DataOptions<Db>(new DataOptions().UsePostgreSQL(
+        new NpgsqlConnectionStringBuilder(ConnectionString) { Timezone = "UTC", Pooling = false }.ConnectionString, PostgreSQLVersion.v15)));
+}
+
+/// <summary>
+/// Every class of browse request, saved listings and a provider's own listings read an index of
+/// service_listings (never a sequential scan), and the conditions that bound the work (price range,
+/// keyset position) are index conditions rather than filters applied row by row (issue 15).
+/// </summary>
+public sealed class IndexUseTests(SeededCatalogueFixture catalogue) : IClassFixture<SeededCatalogueFixture>
+{
+    public static TheoryData<string, Request> BrowseClasses() => new()
+    {
+        { "newest", new Request() },
+        { "popular", new Request { Sort = Sorts.Popular } },
+        { "price_asc", new Request { Sort = Sorts.PriceAsc } },
+        { "price_desc", new Request { Sort = Sorts.PriceDesc } },
+        { "price range, newest", new Request { MinPriceCents = 5_000, MaxPriceCents = 20_000 } },
+        { "price range, popular", new Request { MinPriceCents = 5_000, MaxPriceCents = 20_000, Sort = Sorts.Popular } },
+        { "category", new Request { Category = "vet" } },
+        { "category + state", new Request { Category = "vet", State = "TX" } },
+        { "state", new Request { State = "FL" } },
+        { "city", new Request { City = "Denver" } },
+        { "state + city + category", new Request { State = "TX", City = "Dallas", Category = "grooming" } },
+        { "category + state, price_asc", new Request { Category = "vet", State = "TX", Sort = Sorts.PriceAsc } },
+        { "city, price_desc", new Request { City = "Denver", Sort = Sorts.PriceDesc } },
+        { "provider", new Request { ProviderId = 7 } },
+        { "q, newest", new Request { Q = "puppy" } },
+        { "q, popular", new Request { Q = "puppy", Sort = Sorts.Popular } },
+        { "q, price_asc", new Request { Q = "puppy", Sort = Sorts.PriceAsc } },
+        { "q, price_desc", new Request { Q = "airport", Sort = Sorts.PriceDesc } },
+        { "q + city", new Request { Q = "grooming", City = "Miami" } },
+        { "q, relevance", new Request { Q = "puppy", Sort = Sorts.Relevance } },
+        { "q + category, relevance", new Request { Q = "shampoo", Category = "vet", Sort = Sorts.Relevance } },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrowseClasses))]
+    public async Task Every_browse_class_reads_an_index_of_service_listings(string name, Request request)
+    {
+        var plan = await ExplainAsync(request, null);
+        Assert.DoesNotContain("Seq Scan on service_listings", plan);
+        Assert.Matches("Index (Only )?Scan( Backward)? using ix_service_listings|Bitmap Index Scan on ix_service_listings", plan);
+        Assert.True(plan.Length > 0, name);
+    }
+
+    [Theory]
+    [InlineData(Sorts.PriceAsc)]
+    [InlineData(Sorts.PriceDesc)]
+    public async Task A_price_range_with_a_price_sort_is_an_index_condition_of_the_price_index(string sort)
+    {
+        var plan = await ExplainAsync(new Request { MinPriceCents = 5_000, MaxPriceCents = 20_000, Sort = sort }, null);
+        Assert.Contains("ix_service_listings_live_price", plan);
+        Assert.Matches(@"Index Cond: \(\(price_cents >= '?5000'?(::bigint)?\) AND \(price_cents <= '?20000'?(::bigint)?\)", plan);
+        Assert.DoesNotMatch(@"Filter: .*price_cents", plan);
+        // no listing without a price is in a range: only the priced branch runs
+        Assert.DoesNotContain("price_cents IS NULL", plan);
+    }
+
+    [Fact]
+    public async Task A_minimum_price_alone_is_an_index_condition_too()
+    {
+        var plan = await ExplainAsync(new Request { MinPriceCents = 50_000, Sort = Sorts.PriceAsc }, null);
+        Assert.Matches(@"Index Cond: \(.*price_cents >= '?50000'?", plan);
+        Assert.DoesNotMatch(@"Filter: .*price_cents", plan);
+    }
+
+    [Theory]
+    [InlineData(Sorts.PriceAsc, 120_00L, ">")]
+    [InlineData(Sorts.PriceDesc, 120_00L, "<")]
+    public async Task A_price_sort_cursor_is_an_index_condition(string sort, long price, string direction)
+    {
+        var plan = await ExplainAsync(new Request { Sort = sort }, new BrowseCursor(sort, 500, Price: price));
+        Assert.Contains($"Index Cond: ((price_cents IS NOT NULL) AND (ROW(price_cents, id) {direction} ROW(", plan);
+        Assert.Contains("ix_service_listings_live_unpriced", plan);
+    }
+
+    [Fact]
+    public async Task The_no_price_tail_of_a_price_sort_reads_its_own_index()
+    {
+        var plan = await ExplainAsync(new Request { Sort = Sorts.PriceAsc }, new BrowseCursor(Sorts.PriceAsc, 900, Price: long.MaxValue));
+        Assert.Contains("ix_service_listings_live_unpriced", plan);
+        Assert.Contains("Index Cond: (id > 900)", plan);
+        Assert.DoesNotContain("price_cents IS NOT NULL", plan);
+    }
+
+    [Fact]
+    public async Task Relevance_walks_the_rum_index_in_rank_order()
+    {
+        Assert.NotNull(catalogue.RumSchema); // scripts/postgres.sh installs postgresql-15-rum
+        var plan = await ExplainAsync(new Request { Q = "puppy", Sort = Sorts.Relevance }, null);
+        Assert.Contains($"Index Scan using {RelevanceIndex.IndexName}", plan);
+        Assert.Contains("Order By: (search_vector OPERATOR(", plan);
+    }
+
+    [Fact]
+    public async Task Saved_listings_and_their_cursor_read_the_saved_listings_index()
+    {
+        var first = await AutoExplainAsync(db => Api.Features.SavedListings.List.Data.PageAsync(db, 1, null, 21, default));
+        Assert.Contains("ix_saved_listings_user_id_saved_at_id", first);
+        var later = await AutoExplainAsync(db => Api.Features.SavedListings.List.Data.PageAsync(
+            db, 1, new Api.Features.SavedListings.List.Cursor(DateTime.UtcNow.AddHours(-1), 100), 21, default));
+        Assert.Matches(@"Index Cond: \(\(user_id = 1\) AND \(ROW\(saved_at, id\) < ROW\(", later);
+        Assert.DoesNotContain("Seq Scan on service_listings", first + later);
+    }
+
+    [Fact]
+    public async Task A_providers_own_listings_and_their_cursor_read_the_provider_index()
+    {
+        var first = await AutoExplainAsync(db => Api.Features.Providers.MyListings.Data.PageAsync(db, 7, null, null, 21, default));
+        Assert.Contains("ix_service_listings_provider_created", first);
+        var later = await AutoExplainAsync(db => Api.Features.Providers.MyListings.Data.PageAsync(
+            db, 7, "active", new Api.Features.Providers.MyListings.Cursor(DateTime.UtcNow.AddDays(-10), 14_000), 21, default));
+        Assert.Matches(@"Index Cond: \(\(provider_id = 7\) AND \(ROW\(created_at, id\) < ROW\(", later);
+        Assert.DoesNotContain("Seq Scan on service_listings", first + later);
+    }
+
+    private async Task<string> ExplainAsync(Request request, BrowseCursor? after)
+    {
+        var sql = BrowseData.BuildSql(request, after, 21, rumSchema: catalogue.RumSchema);
+        using var db = catalogue.Db();
+        var lines = await db.QueryToListAsync<string>("EXPLAIN (ANALYZE, COSTS OFF) " + sql.Sql, [.. sql.Parameters]);
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>The plan of a query a slice builds with linq2db: auto_explain reports it as a notice.</summary>
+    private async Task<string> AutoExplainAsync(Func<Db, Task> query)
+    {
+        await using var db = catalogue.Db();
+        var plans = new StringBuilder();
+        var connection = (NpgsqlConnection)db.OpenDbConnection();
+        connection.Notice += (_, e) => plans.AppendLine(e.Notice.MessageText);
+        await db.ExecuteAsync("LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on; SET auto_explain.log_level = notice");
+        await query(db);
+        return plans.ToString();
+    }
+}
