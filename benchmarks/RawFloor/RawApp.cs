@@ -86,18 +86,18 @@ internal static class RawApp
             ListingDetails? found = null;
             await using (var command = dataSource.CreateCommand(BySlugSql))
             {
-                command.Parameters.Add(new NpgsqlParameter<string>("slug", slug));
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = slug });
                 await using var reader = await command.ExecuteReaderAsync(http.RequestAborted);
-                if (await reader.ReadAsync(http.RequestAborted) && reader.GetString(21) == "active" && reader.GetString(30) == "active" && !reader.GetBoolean(31))
+                if (await reader.ReadAsync(http.RequestAborted) && reader.GetString(22) == "active" && reader.GetString(33) == "active" && !reader.GetBoolean(34))
                 {
                     found = new ListingDetails(
-                        reader.GetInt32(0), reader.GetString(1), reader.GetString(2), Text(reader, 3), reader.GetString(4), Text(reader, 5),
-                        reader.IsDBNull(6) ? null : reader.GetInt64(6), Text(reader, 7), Text(reader, 8),
-                        ListingRules.ImagesFromJson(Text(reader, 9)), Text(reader, 10), Text(reader, 11), Text(reader, 12), Text(reader, 13),
-                        Text(reader, 14), Text(reader, 15), Text(reader, 16), Text(reader, 17), reader.GetInt32(18), reader.GetInt32(19),
-                        reader.GetInt32(20), reader.GetString(21), Time(reader, 22), Time(reader, 23), reader.GetDateTime(24), reader.GetDateTime(25),
-                        reader.GetBoolean(26), Text(reader, 27),
-                        new ProviderSummary(reader.GetInt32(28), reader.GetString(29), reader.GetDecimal(32), reader.GetInt32(33), reader.GetBoolean(34)));
+                        reader.GetInt32(0), reader.GetString(2), reader.GetString(3), Text(reader, 4), reader.GetString(5), Text(reader, 6),
+                        reader.IsDBNull(7) ? null : reader.GetInt64(7), Text(reader, 8), Text(reader, 9),
+                        ListingRules.ImagesFromJson(Text(reader, 10)), Text(reader, 11), Text(reader, 12), Text(reader, 13), Text(reader, 14),
+                        Text(reader, 15), Text(reader, 16), Text(reader, 17), Text(reader, 18), reader.GetInt32(19), reader.GetInt32(20),
+                        reader.GetInt32(21), reader.GetString(22), Time(reader, 25), Time(reader, 26), reader.GetDateTime(27), reader.GetDateTime(28),
+                        reader.GetBoolean(23), Text(reader, 24),
+                        new ProviderSummary(reader.GetInt32(1), reader.GetString(29), reader.GetDecimal(30), reader.GetInt32(31), reader.GetBoolean(32)));
                 }
             }
             if (found is null)
@@ -117,17 +117,18 @@ internal static class RawApp
         await app.RunAsync();
     }
 
-    /// <summary>The columns of a listing and its provider, as the API's GetBySlug reads them.</summary>
+    /// <summary>The API's GetBySlug statement (Features/Listings/GetBySlug/Data.cs), the same text.</summary>
     private const string BySlugSql = """
-        SELECT l.id, l.slug, l.title, l.description, l.category, l.subcategory, l.price_cents, l.price_type, l.price_text,
+        SELECT l.id, l.provider_id, l.slug, l.title, l.description, l.category, l.subcategory, l.price_cents, l.price_type, l.price_text,
                l.images, l.cover_image_url, l.city, l.state, l.zip, l.duration, l.availability, l.meta_description, l.keywords,
-               l.view_count, l.inquiry_count, l.booking_count, l.status, l.published_at, l.paused_at, l.created_at, l.updated_at,
-               l.instant_booking, l.cancellation_policy, p.id, p.business_name, p.status, p.deleted_at IS NOT NULL,
-               p.average_rating, p.total_reviews, p.verified_provider
+               l.view_count, l.inquiry_count, l.booking_count, l.status, l.instant_booking, l.cancellation_policy,
+               l.published_at, l.paused_at, l.created_at, l.updated_at,
+               p.business_name, p.average_rating, p.total_reviews, p.verified_provider, p.status, p.deleted_at IS NOT NULL
           FROM marketplace.service_listings l
           JOIN marketplace.providers p ON p.id = l.provider_id
-         WHERE l.slug = @slug AND l.deleted_at IS NULL
+         WHERE l.slug = $1 AND l.deleted_at IS NULL
         """;
+
 
     private static string? Text(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 

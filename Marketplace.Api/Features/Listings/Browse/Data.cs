@@ -46,7 +46,7 @@ public static class Data
     /// published_at index, as the planner finds cheaper); only they are ranked, and the keyset
     /// (rank, id) pages through them.
     /// </summary>
-    private static string RelevanceSql(List<string> where, bool hasCursor) => $"""
+    private static string RelevanceSql(List<string> where, bool hasCursor, int fetch) => $"""
         SELECT c.id, c.slug, c.title, c.category, c.subcategory, c.price_cents, c.price_type, c.price_text, c.cover_image_url,
                c.city, c.state, c.zip, c.duration, c.meta_description, c.view_count, c.published_at,
                c.provider_id, c.business_name, c.average_rating, c.total_reviews, c.verified_provider, c.rank
@@ -61,7 +61,7 @@ public static class Data
                  CROSS JOIN websearch_to_tsquery('english', :q) AS query) c
          {(hasCursor ? "WHERE (c.rank, c.id) < (:after_key, :after_id)" : "")}
          ORDER BY c.rank DESC, c.id DESC
-         LIMIT :fetch
+         LIMIT {fetch}
         """;
 
     public static BrowseSql BuildSql(Request r, BrowseCursor? after, int fetch)
@@ -119,21 +119,21 @@ public static class Data
             });
             parameters.Add(new DataParameter("after_id", after.Id, DataType.Int32));
         }
-        parameters.Add(new DataParameter("fetch", fetch, DataType.Int32));
-
-        var sql = sort == Sorts.Relevance ? RelevanceSql(where, after is not null) : $"""
+        // the page size is a validated int written as a literal: with LIMIT $n PostgreSQL plans every execution afresh (no generic plan)
+        var sql = sort == Sorts.Relevance ? RelevanceSql(where, after is not null, fetch) : $"""
             SELECT {Columns}, 0::real AS rank
               FROM marketplace.service_listings l
               JOIN marketplace.providers p ON p.id = l.provider_id{(search ? "\n  CROSS JOIN websearch_to_tsquery('english', :q) AS query" : "")}
              WHERE {string.Join("\n   AND ", where)}
              ORDER BY {order}
-             LIMIT :fetch
+             LIMIT {fetch}
             """;
         return new BrowseSql(sql, parameters);
     }
 
+    /// <summary>Straight through Npgsql with the reader below (linq2db's execution costs ~50 us more per page).</summary>
     public static Task<List<Row>> QueryAsync(Db db, BrowseSql sql, CancellationToken ct) =>
-        db.QueryToListAsync(Read, sql.Sql, ct, [.. sql.Parameters]);
+        Pg.QueryAsync(db, sql.Sql, Read, ct, [.. sql.Parameters.Select(Pg.From)]);
 
     /// <summary>The cursor after this row for this sort.</summary>
     public static BrowseCursor CursorAfter(string sort, Row row) => sort switch

@@ -10,6 +10,7 @@ public sealed class Endpoint(Db db, Cursors cursors) : Endpoint<Request, CursorP
     {
         Get("listings");
         AllowAnonymous();
+        SerializerContext(ListingsJson.Default);
         Description(d => d.ProducesProblemDetails(400));
         Summary(s =>
         {
