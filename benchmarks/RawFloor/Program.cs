@@ -58,18 +58,29 @@ try
         }
     }
 
-    var (apiMs, api) = await ColdStartAsync(apiDlls[0], raw: false, appConnection, signingKey);
-    started.Add(api);
-    var (rawMs, raw) = await ColdStartAsync(rawDll, raw: true, appConnection, signingKey);
+    // one API process per connection-setting variant (--variant name=settings), all measured in the same interleaved rounds
+    var targets = new List<(string Name, string Url)>();
+    foreach (var (name, settings) in options.Variants.Count > 0 ? options.Variants : [("api", "")])
+    {
+        var (_, api) = await ColdStartAsync(apiDlls[0], raw: false, appConnection + (settings.Length > 0 ? ";" + settings : ""), signingKey);
+        started.Add(api);
+        targets.Add((name, Url(api)));
+        Console.WriteLine($"{name}: {(settings.Length > 0 ? settings : "(no extra settings)")}");
+    }
+    var (_, raw) = await ColdStartAsync(rawDll, raw: true, appConnection, signingKey);
     started.Add(raw);
+    targets.Add(("raw", Url(raw)));
     using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
     {
         Timeout = TimeSpan.FromSeconds(30),
     };
-    var targets = new[] { ("api", Url(api)), ("raw", Url(raw)) };
 
-    var scenarios = await Scenarios.BuildAsync(http, targets[0].Item2, connectionString);
-    var mismatches = await Identity.CheckAsync(http, scenarios, targets[0].Item2, targets[1].Item2);
+    var scenarios = await Scenarios.BuildAsync(http, targets[0].Url, connectionString);
+    var mismatches = 0;
+    foreach (var target in targets.SkipLast(1))
+    {
+        mismatches += await Identity.CheckAsync(http, scenarios, target.Url, targets[^1].Url);
+    }
 
     foreach (var scenario in scenarios)
     {
@@ -78,7 +89,7 @@ try
             await Load.RunAsync(http, baseUrl, scenario.Urls, options.Clients, options.Warmup, record: false);
         }
     }
-    var results = scenarios.ToDictionary(s => s.Name, _ => new Dictionary<string, Load.Samples> { ["api"] = new(), ["raw"] = new() });
+    var results = scenarios.ToDictionary(s => s.Name, _ => targets.ToDictionary(t => t.Name, _ => new Load.Samples()));
     for (var round = 0; round < options.Rounds; round++)
     {
         foreach (var scenario in scenarios)
@@ -94,15 +105,18 @@ try
 
     Console.WriteLine();
     Console.WriteLine($"{options.Listings:N0} listings, {options.Clients} clients, {options.Rounds} interleaved rounds of {options.Round.TotalSeconds:0.#} s per app and scenario");
-    Console.WriteLine("| scenario | API req/s | API p50 | API p99 | raw req/s | raw p50 | raw p99 | API/raw req/s |");
-    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    Console.WriteLine("| scenario | app | req/s | p50 | p99 | req/s vs raw |");
+    Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: |");
     foreach (var scenario in scenarios)
     {
-        var a = results[scenario.Name]["api"].Summary();
-        var r = results[scenario.Name]["raw"].Summary();
-        var errors = a.Errors + r.Errors > 0 ? $" errors: api {a.Errors}, raw {r.Errors}" : "";
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {scenario.Name} | {a.Rps:0} | {a.P50:0.0} ms | {a.P99:0.0} ms | {r.Rps:0} | {r.P50:0.0} ms | {r.P99:0.0} ms | **{a.Rps / r.Rps:0.00}x** |{errors}"));
+        var floor = results[scenario.Name]["raw"].Summary();
+        foreach (var (name, _) in targets)
+        {
+            var a = results[scenario.Name][name].Summary();
+            var errors = a.Errors > 0 ? $" ({a.Errors} errors)" : "";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {scenario.Name} | {name} | {a.Rps:0} | {a.P50:0.0} ms | {a.P99:0.0} ms | {(name == "raw" ? "" : $"**{a.Rps / floor.Rps:0.00}x**")} |{errors}"));
+        }
     }
     Console.WriteLine(mismatches == 0 ? "JSON: identical bytes for every request" : $"JSON: {mismatches} request(s) answered differently");
     return mismatches == 0 ? 0 : 1;
@@ -185,17 +199,19 @@ static async Task<(double Ms, Process Process)> ColdStartAsync(string dll, bool 
 }
 
 internal sealed record Options(int Providers, int Listings, int Clients, TimeSpan Warmup, TimeSpan Round, int Rounds, string? Connection,
-    int ColdStarts, List<string> ApiDlls, bool Keep)
+    int ColdStarts, List<string> ApiDlls, List<(string Name, string Settings)> Variants, bool Keep)
 {
     public static Options Parse(string[] args)
     {
         string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+        IEnumerable<string> All(string name) => args.Select((a, i) => (a, i)).Where(x => x.a == name && x.i + 1 < args.Length).Select(x => args[x.i + 1]);
         double Number(string name, string fallback) => double.Parse(Value(name) ?? fallback, CultureInfo.InvariantCulture);
         return new Options(
             (int)Number("--providers", "5000"), (int)Number("--listings", "200000"), (int)Number("--clients", "16"),
             TimeSpan.FromSeconds(Number("--warmup", "3")), TimeSpan.FromSeconds(Number("--seconds", "3")), (int)Number("--rounds", "4"),
             Value("--connection"), (int)Number("--cold-starts", "0"),
-            [.. args.Select((a, i) => (a, i)).Where(x => x.a == "--api-dll").Select(x => Path.GetFullPath(args[x.i + 1]))],
+            [.. All("--api-dll").Select(Path.GetFullPath)],
+            [.. All("--variant").Select(v => (v.Split('=', 2)[0], v.Split('=', 2).ElementAtOrDefault(1) ?? ""))],
             args.Contains("--keep"));
     }
 
