@@ -1,4 +1,3 @@
-using LinqToDB;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 using Npgsql;
@@ -40,5 +39,5 @@ internal static class Data
 
     /// <summary>One atomic increment: concurrent views never lose a count.</summary>
     public static Task<int> CountViewAsync(Db db, int listingId, CancellationToken ct) =>
-        db.Listings.Where(l => l.Id == listingId).Set(l => l.ViewCount, l => l.ViewCount + 1).UpdateAsync(ct);
+        Pg.ExecuteAsync(db, "UPDATE marketplace.service_listings SET view_count = view_count + 1 WHERE id = $1", ct, Pg.P(listingId));
 }
