@@ -8,10 +8,13 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY Marketplace.Api/Marketplace.Api.csproj Marketplace.Api/
 COPY Marketplace.Migrations/Marketplace.Migrations.csproj Marketplace.Migrations/
-RUN dotnet restore Marketplace.Api/Marketplace.Api.csproj
+# restored and published for the image's architecture (BuildKit's TARGETARCH) so the API is ReadyToRun-compiled
+# (faster cold start; see Marketplace.Api.csproj)
+ARG TARGETARCH
+RUN dotnet restore Marketplace.Api/Marketplace.Api.csproj -a $TARGETARCH
 COPY Marketplace.Migrations/ Marketplace.Migrations/
 COPY Marketplace.Api/ Marketplace.Api/
-RUN dotnet publish Marketplace.Api/Marketplace.Api.csproj -c Release --no-restore -o /out/api \
+RUN dotnet publish Marketplace.Api/Marketplace.Api.csproj -c Release -a $TARGETARCH --self-contained false --no-restore -o /out/api \
  && dotnet publish Marketplace.Migrations/Marketplace.Migrations.csproj -c Release --no-restore -o /out/migrations
 
 # --- runtime: ASP.NET Core only, no SDK, as the image's unprivileged 'app' user

@@ -59,9 +59,17 @@ internal static class Api
             c.Binding.JsonExceptionTransformer = StrictInput.FromJsonException;
             // an empty body is no body (Pay and other bodiless POSTs), whatever its Content-Type
             var json = c.Serializer.Options;
-            c.Serializer.RequestDeserializer = (request, type, context, ct) => request.ContentLength == 0
+            c.Serializer.RequestDeserializer = (request, type, _, ct) => request.ContentLength == 0
                 ? ValueTask.FromResult<object?>(null)
-                : request.ReadFromJsonAsync(type, context?.Options ?? json, ct);
+                : request.ReadFromJsonAsync(type, json, ct);
+            // an endpoint's source-generated context (the hot listing reads) writes the answers it knows; the rest, problem details included, use the shared options
+            c.Serializer.ResponseSerializer = (response, dto, contentType, context, ct) =>
+            {
+                contentType += "; charset=utf-8"; // as FastEndpoints' own serializer writes it
+                return dto is null ? Task.CompletedTask
+                    : context?.GetTypeInfo(dto.GetType()) is { } generated ? response.WriteAsJsonAsync(dto, generated, contentType, ct)
+                    : response.WriteAsJsonAsync(dto, dto.GetType(), json, contentType, ct);
+            };
             c.Errors.ResponseBuilder = Errors.ValidationProblem;
             c.Errors.ProducesMetadataType = typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails);
         });

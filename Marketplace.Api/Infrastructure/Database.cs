@@ -20,7 +20,14 @@ internal static class Database
         try
         {
             // timestamptz values are always read and written as UTC, whatever the server's zone
-            connectionString = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Timezone = "UTC" }.ConnectionString;
+            var settings = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Timezone = "UTC" };
+            // Npgsql prepares the statements a connection runs often, so PostgreSQL plans them once, not per execution
+            // (benchmarks/RawFloor: +20-120 % req/s on the listing reads); an explicit Max Auto Prepare (0 switches it off) wins
+            if (!ExplicitlySet(connectionString, "Max Auto Prepare", "MaxAutoPrepare"))
+            {
+                settings.MaxAutoPrepare = DefaultMaxAutoPrepare;
+            }
+            connectionString = settings.ConnectionString;
         }
         catch (ArgumentException ex)
         {
@@ -38,6 +45,14 @@ internal static class Database
             replicaConnectionString, sp.GetRequiredService<MarketplaceOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ReadReplica>>()));
         builder.Services.AddScoped<ReadDb>();
         return builder;
+    }
+
+    public const int DefaultMaxAutoPrepare = 64;
+
+    private static bool ExplicitlySet(string connectionString, params string[] keywords)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        return keywords.Any(given.ContainsKey);
     }
 
     /// <summary>Applies pending migrations when Marketplace:Database:MigrateOnStartup is true.</summary>

@@ -18,6 +18,20 @@ public static class Pg
     /// <summary>A parameter typed by <typeparamref name="T"/>, so a null still has its type (a string is text, a DateTime of kind Utc timestamptz).</summary>
     public static NpgsqlParameter P<T>(T value) => new NpgsqlParameter<T> { TypedValue = value };
 
+    /// <summary>A linq2db parameter as Npgsql's, for SQL a slice builds with <c>:name</c> parameters and runs here.</summary>
+    public static NpgsqlParameter From(LinqToDB.Data.DataParameter p) => new(p.Name, p.Value ?? DBNull.Value)
+    {
+        NpgsqlDbType = p.DataType switch
+        {
+            LinqToDB.DataType.Int64 => NpgsqlDbType.Bigint,
+            LinqToDB.DataType.Int32 => NpgsqlDbType.Integer,
+            LinqToDB.DataType.Single => NpgsqlDbType.Real,
+            LinqToDB.DataType.DateTimeOffset => NpgsqlDbType.TimestampTz,
+            LinqToDB.DataType.NVarChar or LinqToDB.DataType.VarChar or LinqToDB.DataType.Text => NpgsqlDbType.Text,
+            var other => throw new NotSupportedException($"parameter {p.Name}: DataType.{other} has no mapping here"),
+        },
+    };
+
     public static NpgsqlParameter Jsonb(string? json) =>
         new() { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = json is null ? DBNull.Value : json };
 

@@ -11,6 +11,7 @@ public sealed class Endpoint(ReadDb reads, Cursors cursors, TimeProvider clock, 
         Get("listings");
         Options(b => b.WithMetadata(ConditionalGet.Instance));
         AllowAnonymous();
+        SerializerContext(ListingsJson.Default);
         Description(d => d.ProducesProblemDetails(400));
         Summary(s =>
         {

@@ -11,6 +11,7 @@ public sealed class Endpoint(ReadDb reads, ListingViews views) : Endpoint<Reques
         // a segment of digits only is a listing id, never a slug (slugs always contain a letter): NumericId answers it
         Get("listings/{slug:regex(\\D)}");
         AllowAnonymous();
+        SerializerContext(ListingsJson.Default);
         Options(b => b.WithMetadata(OptionalBearer.Instance, ConditionalGet.Instance));
         Description(d => d.ProducesProblemDetails(404));
         Summary(s =>
