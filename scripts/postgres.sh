@@ -49,7 +49,7 @@ fi
 [ -n "$pg_bin" ] || fail "PostgreSQL server binaries (initdb, pg_ctl) were not found under /usr/lib/postgresql/*/bin or on PATH.
        Install them (Debian: apt-get install postgresql) or set ConnectionStrings__Marketplace to an existing server."
 
-# The RUM extension (relevance over every match, M202611272201) is a package of its own. Installed
+# The RUM extension (relevance over every match, an opt-in index: Marketplace.Migrations/RumIndex.cs) is a package of its own. Installed
 # here when missing, as root through apt-get and pinned, so a fresh machine gets it from the test
 # and run commands; present, this is one file test. Without root or apt-get the cluster starts
 # anyway and browse falls back to ranking the newest matches (README: Search).

@@ -30,7 +30,8 @@ public static class BatchEvents
                  'cancellationReason', t.cancellation_reason, 'cancelledBy', t.cancelled_by,
                  'createdAt', {T("t.created_at")}, 'invoicedAt', {T("t.invoiced_at")}, 'paidAt', {T("t.paid_at")},
                  'startedAt', {T("t.started_at")}, 'completedAt', {T("t.completed_at")}, 'cancelledAt', {T("t.cancelled_at")},
-                 'refundedAt', {T("t.refunded_at")},
+                 'refundedAt', {T("t.refunded_at")}, 'holdUntil', {T("t.hold_until")}, 'declineReason', t.decline_reason,
+                 'declinedAt', {T("t.declined_at")}, 'expiredAt', {T("t.expired_at")}, 'cancellationPolicy', t.cancellation_policy,
                  'invoice', CASE WHEN i.id IS NULL THEN NULL ELSE jsonb_build_object(
                    'id', i.id, 'invoiceNumber', i.invoice_number, 'status', i.status, 'totalCents', i.total_cents,
                    'paidCents', i.paid_cents, 'balanceCents', i.balance_cents, 'refundedCents', i.refunded_cents) END),

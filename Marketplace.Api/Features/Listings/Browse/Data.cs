@@ -24,7 +24,7 @@ public sealed record BrowseSql(string Sql, IReadOnlyList<DataParameter> Paramete
 /// M202611243000, M202611272200), so page 50 costs what page 1 costs and a page reads about as
 /// many rows at 1M listings as at 200k; price sorts read the priced listings and those without a
 /// price as two branches of one index (<see cref="PriceSortSql"/>). Relevance walks the RUM index
-/// in rank order over every match where it exists (<see cref="RumRelevanceSql"/>, M202611272201),
+/// in rank order over every match where it exists (<see cref="RumRelevanceSql"/>, an operator's choice: Marketplace.Migrations.RumIndex),
 /// else ranks the most recent matches (<see cref="RelevanceCandidates"/>); both page by (rank, id).
 /// </summary>
 public static class Data

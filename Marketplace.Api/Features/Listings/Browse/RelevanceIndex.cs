@@ -4,14 +4,15 @@ using Marketplace.Api.Data;
 namespace Marketplace.Api.Features.Listings.Browse;
 
 /// <summary>
-/// Whether relevance can rank every match through the RUM index (M202611272201 creates it only
-/// where the rum extension is installed). Looked up once per process, at the first relevance
-/// search; without the index browse keeps ranking the newest matches and says so once in the log.
-/// Installing the extension later takes effect at the next start (README: Search).
+/// Whether relevance can rank every match through the RUM index, which operators create by choice
+/// (<see cref="Marketplace.Migrations.RumIndex"/> says why it is not a migration: rum 1.3.13 breaks
+/// streaming standbys). Looked up once per process, at the first relevance search; without the
+/// index browse keeps ranking the newest matches and says so once in the log. Creating the index
+/// later takes effect at the next start (README: Search).
 /// </summary>
 public sealed class RelevanceIndex(ILogger<RelevanceIndex> logger)
 {
-    public const string IndexName = "ix_service_listings_live_search_rum";
+    public const string IndexName = Marketplace.Migrations.RumIndex.IndexName;
 
     private const string LookupSql = $"""
         SELECT n.nspname
@@ -35,7 +36,7 @@ public sealed class RelevanceIndex(ILogger<RelevanceIndex> logger)
         if (Interlocked.CompareExchange(ref found, new Answer(schema), null) is null && schema is null)
         {
             logger.LogWarning("The RUM index {Index} is missing (the rum extension is not installed): sort=relevance ranks only the "
-                + "{Candidates} most recent matches of a search. Install postgresql-15-rum and see the README (Search).",
+                + "{Candidates} most recent matches of a search. See the README (Search) before creating it: rum breaks streaming replicas.",
                 IndexName, Data.RelevanceCandidates);
         }
         return found!.Schema;

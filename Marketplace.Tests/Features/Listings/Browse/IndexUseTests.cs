@@ -24,6 +24,11 @@ public sealed class SeededCatalogueFixture : IAsyncLifetime
         await SeededCatalogue.SeedAsync(ConnectionString, 60_000);
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
+        // the opt-in RUM index (Marketplace.Migrations.RumIndex), built once the rows are in
+        await using (var create = new NpgsqlCommand(Marketplace.Migrations.RumIndex.CreateSql, connection))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
         await using var rum = new NpgsqlCommand($"""
             SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
              WHERE e.extname = 'rum' AND EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = '{RelevanceIndex.IndexName}')
@@ -42,6 +47,7 @@ public sealed class SeededCatalogueFixture : IAsyncLifetime
 /// service_listings (never a sequential scan), and the conditions that bound the work (price range,
 /// keyset position) are index conditions rather than filters applied row by row (issue 15).
 /// </summary>
+[Collection(RumAndReplicas.Name)]
 public sealed class IndexUseTests(SeededCatalogueFixture catalogue) : IClassFixture<SeededCatalogueFixture>
 {
     public static TheoryData<string, Request> BrowseClasses() => new()

@@ -13,8 +13,54 @@ namespace Marketplace.Tests.Features.Listings.Browse;
 /// duplicates or gaps, and falls back to ranking the newest matches, with one warning, where the
 /// index is missing. Each test searches for a word of its own.
 /// </summary>
-public sealed class RelevanceTests(AppFixture app) : IClassFixture<AppFixture>
+[Collection(RumAndReplicas.Name)]
+public sealed class RelevanceTests(AppFixture app, RelevanceTests.RumCatalogue rum) : IClassFixture<AppFixture>, IClassFixture<RelevanceTests.RumCatalogue>, IDisposable
 {
+    /// <summary>
+    /// A database of its own with the opt-in RUM index (Marketplace.Migrations.RumIndex; the shared
+    /// test database has none) and a small seeded catalogue, whose first active provider owns the
+    /// listings the tests add.
+    /// </summary>
+    public sealed class RumCatalogue : IAsyncLifetime
+    {
+        public string ConnectionString { get; private set; } = "";
+        public int ProviderId { get; private set; }
+
+        public async Task InitializeAsync()
+        {
+            ConnectionString = await TestDatabase.CreateMigratedAsync("rum");
+            await SeededCatalogue.SeedAsync(ConnectionString, 200);
+            await using var connection = await OpenAsync(ConnectionString);
+            await using (var create = new NpgsqlCommand(Marketplace.Migrations.RumIndex.CreateSql, connection))
+            {
+                await create.ExecuteNonQueryAsync();
+            }
+            await using var provider = new NpgsqlCommand(
+                "SELECT id FROM marketplace.providers WHERE status = 'active' AND deleted_at IS NULL ORDER BY id LIMIT 1", connection);
+            ProviderId = (int)(await provider.ExecuteScalarAsync())!;
+        }
+
+        public Task DisposeAsync() => TestDatabase.DropAsync(ConnectionString);
+    }
+
+    /// <summary>A host of the RUM database (RelevanceIndex looks the index up once per host).</summary>
+    private HttpClient RumClient()
+    {
+        var host = app.Isolated(settings: new Dictionary<string, string?> { ["ConnectionStrings:Marketplace"] = rum.ConnectionString });
+        hosts.Add(host);
+        return host.CreateClient();
+    }
+
+    private readonly List<IDisposable> hosts = [];
+
+    public void Dispose()
+    {
+        foreach (var host in hosts)
+        {
+            host.Dispose();
+        }
+    }
+
     private const string Url = "/api/v1/marketplace/listings";
 
     /// <summary>A word only this test's listings contain (letters only, so the english parser keeps it whole).</summary>
@@ -92,12 +138,11 @@ public sealed class RelevanceTests(AppFixture app) : IClassFixture<AppFixture>
     public async Task An_old_listing_with_a_better_rank_comes_before_six_hundred_newer_weaker_matches()
     {
         var word = UniqueWord();
-        var provider = await app.CreateProviderAsync();
         // the fallback ranks only the newest 500 matches: this one would not even be ranked there
-        var old = (await SeedAsync(app.ConnectionString, provider.Id, [($"{word} grooming salon", word, $"The best {word} in town.", 700)])).Single();
-        await SeedAsync(app.ConnectionString, provider.Id, Enumerable.Range(0, 600).Select(i => ("Dog grooming", (string?)null, $"Ask about {word}.", i / 10.0)));
+        var old = (await SeedAsync(rum.ConnectionString, rum.ProviderId, [($"{word} grooming salon", word, $"The best {word} in town.", 700)])).Single();
+        await SeedAsync(rum.ConnectionString, rum.ProviderId, Enumerable.Range(0, 600).Select(i => ("Dog grooming", (string?)null, $"Ask about {word}.", i / 10.0)));
 
-        var first = await (await app.Client().GetAsync($"{Url}?q={word}&sort=relevance&limit=3")).AssertJson(HttpStatusCode.OK);
+        var first = await (await RumClient().GetAsync($"{Url}?q={word}&sort=relevance&limit=3")).AssertJson(HttpStatusCode.OK);
 
         Assert.Equal(old, first.GetProperty("items")[0].GetProperty("id").GetInt32());
     }
@@ -106,9 +151,8 @@ public sealed class RelevanceTests(AppFixture app) : IClassFixture<AppFixture>
     public async Task Paging_by_cursor_returns_every_match_once_in_rank_order_ties_broken_by_id()
     {
         var word = UniqueWord();
-        var provider = await app.CreateProviderAsync();
         // four rank classes, ten listings each (so ties span page boundaries), published in mixed order
-        var seeded = await SeedAsync(app.ConnectionString, provider.Id, Enumerable.Range(0, 40).Select(i => (i % 4) switch
+        var seeded = await SeedAsync(rum.ConnectionString, rum.ProviderId, Enumerable.Range(0, 40).Select(i => (i % 4) switch
         {
             0 => ($"{word} training", (string?)null, "A service.", (double)i),
             1 => ("Dog training", word, "A service.", (double)i),
@@ -116,15 +160,15 @@ public sealed class RelevanceTests(AppFixture app) : IClassFixture<AppFixture>
             _ => ($"{word} {word} training", word, $"All about {word}.", (double)i),
         }));
 
-        var paged = await AllPagesAsync(app.Client(), $"q={word}&sort=relevance", 3);
+        var paged = await AllPagesAsync(RumClient(), $"q={word}&sort=relevance", 3);
 
         Assert.Equal(40, paged.Distinct().Count());
         Assert.Equal(seeded.Order(), paged.Order());
-        var rum = (await new NpgsqlCommand(
+        var schema = (await new NpgsqlCommand(
             "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'rum'",
-            await OpenAsync(app.ConnectionString)).ExecuteScalarAsync()) as string;
-        Assert.NotNull(rum);
-        Assert.Equal(await ExpectedAsync(app.ConnectionString, word, $"l.search_vector OPERATOR({rum}.<=>) query", "ASC"), paged);
+            await OpenAsync(rum.ConnectionString)).ExecuteScalarAsync()) as string;
+        Assert.NotNull(schema); // scripts/postgres.sh installs postgresql-15-rum
+        Assert.Equal(await ExpectedAsync(rum.ConnectionString, word, $"l.search_vector OPERATOR({schema}.<=>) query", "ASC"), paged);
     }
 
     [Fact]
@@ -132,10 +176,9 @@ public sealed class RelevanceTests(AppFixture app) : IClassFixture<AppFixture>
     {
         // every match ranks as far as possible (an infinite RUM distance): the cursor must still carry it
         var word = UniqueWord();
-        var provider = await app.CreateProviderAsync();
         var city = $"City {Guid.NewGuid():N}"[..30];
-        var seeded = await SeedAsync(app.ConnectionString, provider.Id, Enumerable.Range(0, 5).Select(i => ($"{word} walking", (string?)null, "A service.", (double)i)));
-        await using (var connection = await OpenAsync(app.ConnectionString))
+        var seeded = await SeedAsync(rum.ConnectionString, rum.ProviderId, Enumerable.Range(0, 5).Select(i => ($"{word} walking", (string?)null, "A service.", (double)i)));
+        await using (var connection = await OpenAsync(rum.ConnectionString))
         await using (var move = new NpgsqlCommand("UPDATE marketplace.service_listings SET city = @city WHERE id = ANY(@ids)", connection))
         {
             move.Parameters.AddWithValue("city", city);
@@ -143,7 +186,7 @@ public sealed class RelevanceTests(AppFixture app) : IClassFixture<AppFixture>
             await move.ExecuteNonQueryAsync();
         }
 
-        var paged = await AllPagesAsync(app.Client(), $"q=-{word}zz&city={Uri.EscapeDataString(city)}&sort=relevance", 2);
+        var paged = await AllPagesAsync(RumClient(), $"q=-{word}zz&city={Uri.EscapeDataString(city)}&sort=relevance", 2);
 
         Assert.Equal(seeded.OrderDescending(), paged);
     }

@@ -39,7 +39,7 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         AssertSameJson(invoice, events.Last(EventTypes.InvoicePaid, invoiceId).GetProperty("data"), "viewedAt");
         // the slices' own events carry their C# views: the same shape
         AssertSameJson(transaction, events.Last(EventTypes.TransactionBooked, id).GetProperty("data"),
-            "status", "invoicedAt", "paidAt", "totalCents", "servicePriceCents", "platformFeeCents", "providerPayoutCents", "invoice", "stripeFeesCents", "taxCents", "taxRate");
+            "status", "invoicedAt", "paidAt", "totalCents", "servicePriceCents", "platformFeeCents", "providerPayoutCents", "invoice", "stripeFeesCents", "taxCents", "taxRate", "holdUntil");
 
         // the provider sees them too
         var providerEvents = await booking.ProviderApi(app).EventsAsync(e => e.Types().Contains(EventTypes.TransactionPaid));
