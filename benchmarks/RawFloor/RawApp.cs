@@ -117,17 +117,8 @@ internal static class RawApp
         await app.RunAsync();
     }
 
-    /// <summary>The API's GetBySlug statement (Features/Listings/GetBySlug/Data.cs), the same text.</summary>
-    private const string BySlugSql = """
-        SELECT l.id, l.provider_id, l.slug, l.title, l.description, l.category, l.subcategory, l.price_cents, l.price_type, l.price_text,
-               l.images, l.cover_image_url, l.city, l.state, l.zip, l.duration, l.availability, l.meta_description, l.keywords,
-               l.view_count, l.inquiry_count, l.booking_count, l.status, l.instant_booking, l.cancellation_policy,
-               l.published_at, l.paused_at, l.created_at, l.updated_at,
-               p.business_name, p.average_rating, p.total_reviews, p.verified_provider, p.status, p.deleted_at IS NOT NULL
-          FROM marketplace.service_listings l
-          JOIN marketplace.providers p ON p.id = l.provider_id
-         WHERE l.slug = $1 AND l.deleted_at IS NULL
-        """;
+    /// <summary>The API's GetBySlug statement itself (Features/Listings/GetBySlug/Data.cs).</summary>
+    private const string BySlugSql = Marketplace.Api.Features.Listings.GetBySlug.Data.BySlugSql;
 
 
     private static string? Text(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);

@@ -9,7 +9,8 @@ internal sealed record Found(ListingRow Listing, ProviderSummary Provider, strin
 internal static class Data
 {
     // constant text with a positional parameter, read by ordinal: the LINQ query cost ~190 us per view to translate and materialise
-    private const string BySlugSql = """
+    /// <summary>The statement (internal so benchmarks/RawFloor runs the very same text).</summary>
+    internal const string BySlugSql = """
         SELECT l.id, l.provider_id, l.slug, l.title, l.description, l.category, l.subcategory, l.price_cents, l.price_type, l.price_text,
                l.images, l.cover_image_url, l.city, l.state, l.zip, l.duration, l.availability, l.meta_description, l.keywords,
                l.view_count, l.inquiry_count, l.booking_count, l.status, l.instant_booking, l.cancellation_policy,
