@@ -237,6 +237,7 @@ internal sealed class ListingViewFlush(ListingViews views, MarketplaceOptions op
     : PeriodicJob(clock, logger)
 {
     private static readonly TimeSpan PurgeEvery = TimeSpan.FromHours(1);
+    private static readonly TimeSpan StopFlushBudget = TimeSpan.FromSeconds(15);
     private DateTimeOffset nextPurge = DateTimeOffset.MinValue;
 
     protected override string Name => "listing_view_flush";
@@ -273,7 +274,9 @@ internal sealed class ListingViewFlush(ListingViews views, MarketplaceOptions op
         await base.StopAsync(cancellationToken);
         try
         {
-            await FlushAsync(cancellationToken);
+            // a budget of its own: the host's stop token may already be spent by the services stopped before this one
+            using var budget = new CancellationTokenSource(StopFlushBudget);
+            await FlushAsync(budget.Token);
         }
         catch (Exception ex)
         {
