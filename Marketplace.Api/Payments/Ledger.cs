@@ -2,6 +2,7 @@ using LinqToDB;
 using LinqToDB.Async;
 using Marketplace.Api.Data;
 using Marketplace.Api.Features.Integrations.Events;
+using Marketplace.Api.Features.Transactions.Lifecycle;
 using Marketplace.Api.Infrastructure.Email;
 using Marketplace.Api.Infrastructure;
 
@@ -90,6 +91,9 @@ public sealed class LockedBooking
     /// <summary>The largest amount_refunded of charge.refunded events kept (deferred) until this charge's payment is recorded.</summary>
     public long? DeferredRefundedCents { get; set; }
 
+    /// <summary>When a requested or invoiced booking stops holding its slot (transactions.hold_until).</summary>
+    public DateTime? HoldUntil { get; set; }
+
     public BookingParties Parties => new(ClientEmail, ClientFirstName, ProviderEmail, BusinessName, ServiceDescription);
 }
 
@@ -114,7 +118,8 @@ public static class Ledger
                i.id, i.invoice_number, i.status, i.paid_cents, i.balance_cents, i.refunded_cents, i.stripe_payment_intent_id,
                c.email, c.first_name, o.email, p.business_name,
                (SELECT max((e.payload -> 'data' -> 'object' ->> 'amount_refunded')::bigint) FROM marketplace.stripe_events e
-                 WHERE e.object_id = $1 AND e.type = 'charge.refunded' AND e.outcome = 'deferred')
+                 WHERE e.object_id = $1 AND e.type = 'charge.refunded' AND e.outcome = 'deferred'),
+               t.hold_until
           FROM marketplace.transactions t
           JOIN marketplace.invoices i ON i.transaction_id = t.id
           JOIN marketplace.users c ON c.id = t.client_id
@@ -182,6 +187,7 @@ public static class Ledger
         ProviderEmail = r.GetString(16),
         BusinessName = r.GetString(17),
         DeferredRefundedCents = r.IsDBNull(18) ? null : r.GetInt64(18),
+        HoldUntil = r.IsDBNull(19) ? null : r.GetDateTime(19),
     };
 
     /// <param name="expectedInvoiceId">When given (Stripe metadata), the booking's invoice must be this one.</param>
@@ -213,8 +219,15 @@ public static class Ledger
                 batch.Audit(new AuditEntry("invoice", b.InvoiceId, "duplicate_payment", b.InvoiceStatus, b.InvoiceStatus, payment.ActorUserId, payment.ActorRole, facts));
             }
         }
-        else if (b.InvoiceStatus == "void" || b.TransactionStatus is "cancelled" or "expired" or "declined")
+        else if (b.InvoiceStatus == "void" || b.TransactionStatus is "cancelled" or "expired" or "declined" || Lapsed(b, now))
         {
+            if (Lapsed(b, now))
+            {
+                // past its payment window the booking no longer holds its slot (another client may have booked it
+                // already): it expires here, as the expiry job would have, and the money is flagged, never applied
+                await BookingExpiry.ExpireLapsedAsync(db, clock, options, b.TransactionId, now, ct);
+                b.InvoiceStatus = "void";
+            }
             outcome = PaymentOutcome.PaidAfterCancel;
             batch.Audit(new AuditEntry("invoice", b.InvoiceId, "payment_after_cancel", b.InvoiceStatus, b.InvoiceStatus, payment.ActorUserId, payment.ActorRole, facts));
             batch.Mail(BookingMails.PaidAfterCancel(b.Parties, b, payment.AmountCents, options));
@@ -266,6 +279,9 @@ public static class Ledger
         await batch.ExecuteAsync(db, ct);
         return new PaymentResult(outcome, outcome == PaymentOutcome.Applied ? b.DeferredRefundedCents : null);
     }
+
+    /// <summary>An invoiced booking whose payment window is over, not yet moved to expired by the job.</summary>
+    private static bool Lapsed(LockedBooking b, DateTime now) => b.TransactionStatus == "invoiced" && b.HoldUntil is { } holdUntil && holdUntil <= now;
 
     /// <summary>
     /// Records that <paramref name="cumulativeRefundedCents"/> of the invoice's payment have been

@@ -1,4 +1,6 @@
 using FastEndpoints;
+using LinqToDB;
+using LinqToDB.Async;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Payments;
@@ -18,7 +20,8 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
             s.Description = "The provider of a manual or offline invoice records that the client paid outside the platform (method, "
                 + "reference): the invoice and the booking become paid, receipts are mailed and the provider's revenue counters move. "
                 + "Errors: 403 not_invoice_provider (the client); 404 not a party; 409 manual_payment_not_allowed (a Stripe invoice: "
-                + "the client pays through Checkout), invalid_transition (paid, refunded or void).";
+                + "the client pays through Checkout), invalid_transition (paid, refunded or void), payment_window_closed (the booking's payment window is over: it expires "
+                + "and its slot is released).";
         });
     }
 
@@ -39,11 +42,22 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
             throw ApiProblem.InvalidTransition($"A {invoice.Status} invoice cannot be marked paid.");
         }
 
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (await db.Transactions.AnyAsync(t => t.Id == invoice.TransactionId && t.Status == "invoiced" && t.HoldUntil != null && t.HoldUntil <= now, ct))
+        {
+            throw WindowClosed();
+        }
+
         await db.InTransactionAsync(async c =>
         {
             var outcome = await Ledger.ApplyPaymentAsync(db, clock, options, invoice.TransactionId,
                 new PaymentReceived(invoice.PaymentMethod, invoice.BalanceCents, ManualMethod: req.Method, ManualReference: req.Reference,
                     ActorUserId: me.Id, ActorRole: role), c);
+            if (outcome.Outcome == PaymentOutcome.PaidAfterCancel)
+            {
+                // the payment window ended: the expiry the ledger began rolls back with this answer, and the job expires the booking
+                throw WindowClosed();
+            }
             if (outcome.Outcome != PaymentOutcome.Applied)
             {
                 throw ApiProblem.InvalidTransition("The invoice changed meanwhile; reload it.");
@@ -52,4 +66,8 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
 
         await Send.OkAsync(await InvoiceViews.LoadAsync(db, req.Id, role, options.Currency, ct), ct);
     }
+
+    // past its payment window the booking no longer holds its slot (another client may hold it now)
+    private static ApiProblem WindowClosed() =>
+        ApiProblem.Conflict("payment_window_closed", "The time to pay this booking is over; its slot was released and the booking expires.");
 }

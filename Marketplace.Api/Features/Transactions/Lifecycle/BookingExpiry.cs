@@ -94,38 +94,14 @@ public sealed class BookingExpiry(DataOptions<Db> dataOptions, MarketplaceOption
                 """, r => r.GetInt64(0), c, Pg.P(from), Pg.P(now), Pg.P(BatchSize));
             foreach (var id in ids)
             {
-                var moved = await db.Transactions.Where(t => t.Id == id && t.Status == from)
-                    .Set(t => t.Status, "expired").Set(t => t.ExpiredAt, now).UpdateAsync(c);
-                if (moved == 0)
+                if (await ExpireAsync(db, clock, options, id, from, now, c) is { } lapsed)
                 {
-                    continue;
-                }
-                var transaction = await db.Transactions.FirstAsync(t => t.Id == id, c);
-                var why = from == "requested" ? "the provider did not answer the request in time" : "the invoice was not paid in time";
-                await Audit.WriteAsync(db, clock, new AuditEntry("transaction", id, "expired", from, "expired", null, "system", new { reason = why }), c);
-
-                if (from == "invoiced" && await db.Invoices.FirstOrDefaultAsync(i => i.TransactionId == id, c) is { } invoice)
-                {
-                    var voided = await db.Invoices.Where(i => i.Id == invoice.Id && Bookings.UnpaidInvoiceStatuses.Contains(i.Status))
-                        .Set(i => i.Status, "void").Set(i => i.VoidedAt, now).Set(i => i.StripeCheckoutUrl, (string?)null).UpdateAsync(c);
-                    if (voided == 1)
+                    expired.Add(lapsed.Booking);
+                    if (lapsed.Session is { } session)
                     {
-                        await Audit.WriteAsync(db, clock, new AuditEntry("invoice", invoice.Id, "voided", invoice.Status, "void", null, "system",
-                            new { reason = "booking expired" }), c);
-                        await ResourceEvents.InvoiceAsync(db, clock, options, EventTypes.InvoiceVoided, invoice.Id, c);
-                        sessions.Add((invoice.StripeCheckoutSessionId, invoice.StripeCheckoutExpiresAt));
+                        sessions.Add(session);
                     }
                 }
-
-                var parties = await Bookings.PartiesAsync(db, id, c);
-                foreach (var mail in LifecycleMails.Expired(parties, transaction, why, options))
-                {
-                    await Outbox.EnqueueAsync(db, clock, mail, c);
-                }
-                var view = await TransactionViews.LoadAsync(db, id, PartyRole.Client, options.Currency, c);
-                await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.TransactionExpired, "transaction",
-                    id.ToString(CultureInfo.InvariantCulture), view, [transaction.ClientId, await ProviderUserIdAsync(db, transaction.ProviderId, c)]), c);
-                expired.Add(transaction);
             }
             // the freed slots last, in listing order (FreeDays' advisory locks come after every row lock)
             foreach (var booking in expired.OrderBy(t => t.ListingId))
@@ -141,6 +117,63 @@ public sealed class BookingExpiry(DataOptions<Db> dataOptions, MarketplaceOption
             await CheckoutSessions.ExpireQuietlyAsync(db, stripe, sessionId, expiresAt, clock, logger, ct);
         }
         return count;
+    }
+
+    /// <summary>
+    /// Expires an invoiced booking found past its payment window by the ledger, when its late payment
+    /// arrives before this job has run: in the caller's transaction, with the rows already locked, and
+    /// with its slot released at once. Its Checkout Session is the one that was just paid: nothing to expire at Stripe.
+    /// </summary>
+    internal static async Task ExpireLapsedAsync(Db db, TimeProvider clock, MarketplaceOptions options, long id, DateTime now, CancellationToken ct)
+    {
+        if (await ExpireAsync(db, clock, options, id, "invoiced", now, ct) is { } lapsed)
+        {
+            await Listings.Availability.FreeDays.RefreshBookingAsync(db, lapsed.Booking, now, ct);
+        }
+    }
+
+    private sealed record Lapsed(TransactionRow Booking, (string? Id, DateTime? ExpiresAt)? Session);
+
+    /// <summary>
+    /// Moves one lapsed booking (its row claimed or locked by the caller) from <paramref name="from"/> to expired,
+    /// with its audit rows, invoice void, domain events and both parties' mails; null when it had moved meanwhile.
+    /// The caller releases the slot (FreeDays) and expires the returned Checkout Session after its commit.
+    /// </summary>
+    private static async Task<Lapsed?> ExpireAsync(Db db, TimeProvider clock, MarketplaceOptions options, long id, string from, DateTime now, CancellationToken c)
+    {
+        var moved = await db.Transactions.Where(t => t.Id == id && t.Status == from)
+            .Set(t => t.Status, "expired").Set(t => t.ExpiredAt, now).UpdateAsync(c);
+        if (moved == 0)
+        {
+            return null;
+        }
+        var transaction = await db.Transactions.FirstAsync(t => t.Id == id, c);
+        var why = from == "requested" ? "the provider did not answer the request in time" : "the invoice was not paid in time";
+        await Audit.WriteAsync(db, clock, new AuditEntry("transaction", id, "expired", from, "expired", null, "system", new { reason = why }), c);
+
+        (string? Id, DateTime? ExpiresAt)? session = null;
+        if (from == "invoiced" && await db.Invoices.FirstOrDefaultAsync(i => i.TransactionId == id, c) is { } invoice)
+        {
+            var voided = await db.Invoices.Where(i => i.Id == invoice.Id && Bookings.UnpaidInvoiceStatuses.Contains(i.Status))
+                .Set(i => i.Status, "void").Set(i => i.VoidedAt, now).Set(i => i.StripeCheckoutUrl, (string?)null).UpdateAsync(c);
+            if (voided == 1)
+            {
+                await Audit.WriteAsync(db, clock, new AuditEntry("invoice", invoice.Id, "voided", invoice.Status, "void", null, "system",
+                    new { reason = "booking expired" }), c);
+                await ResourceEvents.InvoiceAsync(db, clock, options, EventTypes.InvoiceVoided, invoice.Id, c);
+                session = (invoice.StripeCheckoutSessionId, invoice.StripeCheckoutExpiresAt);
+            }
+        }
+
+        var parties = await Bookings.PartiesAsync(db, id, c);
+        foreach (var mail in LifecycleMails.Expired(parties, transaction, why, options))
+        {
+            await Outbox.EnqueueAsync(db, clock, mail, c);
+        }
+        var view = await TransactionViews.LoadAsync(db, id, PartyRole.Client, options.Currency, c);
+        await DomainEvents.AppendAsync(db, clock, new DomainEvent(EventTypes.TransactionExpired, "transaction",
+            id.ToString(CultureInfo.InvariantCulture), view, [transaction.ClientId, await ProviderUserIdAsync(db, transaction.ProviderId, c)]), c);
+        return new Lapsed(transaction, session);
     }
 
     private async Task<int> RemindBatchAsync(CancellationToken ct)

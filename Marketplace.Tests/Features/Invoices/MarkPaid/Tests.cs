@@ -35,6 +35,18 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task Past_the_payment_window_a_manual_payment_is_refused_even_before_the_expiry_job_runs()
+    {
+        var booking = await app.BookAsync(paymentMode: "manual", priceCents: 6000);
+        using var db = app.Db();
+        await db.Transactions.Where(t => t.Id == booking.TransactionId).Set(t => t.HoldUntil, DateTime.UtcNow.AddSeconds(-1)).UpdateAsync();
+
+        await (await booking.ProviderApi(app).PostJson(Url(booking.InvoiceId), new { method = "cash" })).AssertProblem(HttpStatusCode.Conflict, "payment_window_closed");
+        Assert.Equal("sent", await db.Invoices.Where(i => i.Id == booking.InvoiceId).Select(i => i.Status).FirstAsync());
+        Assert.Equal(0L, await db.Providers.Where(p => p.Id == booking.Provider.Id).Select(p => p.TotalRevenueCents).FirstAsync());
+    }
+
+    [Fact]
     public async Task A_Stripe_invoice_is_not_marked_paid_by_hand()
     {
         var booking = await app.BookAsync();

@@ -7,6 +7,7 @@ using LinqToDB.Async;
 using LinqToDB.Data;
 using Marketplace.Api.Features.Transactions.Lifecycle;
 using Marketplace.Api.Infrastructure;
+using Marketplace.Tests.Features.Admin;
 using Marketplace.Tests.Infrastructure;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -224,6 +225,96 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         var response = await app.PostWebhookAsync(app.Stripe.CheckoutEvent("checkout.session.completed", sessionId));
         Assert.Equal("paid_after_cancel", (await response.AssertJson(HttpStatusCode.OK)).GetProperty("outcome").GetString());
         Assert.Contains(("payment_after_cancel", provider.Owner.Email), await MailsAsync(provider.Owner.Email));
+    }
+
+    /// <summary>
+    /// The client pays on a Checkout page opened before the window closed; Stripe reports it after
+    /// the window but before the expiry job has run, and meanwhile another client has booked the
+    /// released slot. The payment must not revive the first booking: it expires it then and there
+    /// and is flagged, so the slot is never paid for twice.
+    /// </summary>
+    [Fact]
+    public async Task A_payment_past_the_window_before_the_job_runs_expires_the_booking_and_is_flagged_never_applied()
+    {
+        using var host = Past(1000);
+        var (provider, listingId) = await ListingAsync(instantBooking: true);
+        var first = await app.CreateAsync();
+        var asFirst = await host.ClientAsync(app, first);
+        var start = HourAhead(host.Clock.GetUtcNow().UtcDateTime, 10);
+        var booked = await BookAsync(asFirst, listingId, start);
+        var id = booked.GetProperty("id").GetInt64();
+        var invoiceId = booked.GetProperty("invoice").GetProperty("id").GetInt32();
+        var sessionId = (await (await asFirst.PostAsync($"{Api}/invoices/{invoiceId}/pay", null)).AssertJson(HttpStatusCode.OK)).GetProperty("sessionId").GetString()!;
+
+        host.Clock.Advance(TimeSpan.FromHours(48) + TimeSpan.FromSeconds(1));
+        var second = (await BookAsync(await host.ClientAsync(app, await app.CreateAsync()), listingId, start)).GetProperty("id").GetInt64();
+
+        app.Stripe.CompleteCheckoutSession(sessionId, null);
+        var response = await app.PostWebhookAsync(app.Stripe.CheckoutEvent("checkout.session.completed", sessionId));
+        Assert.Equal("paid_after_cancel", (await response.AssertJson(HttpStatusCode.OK)).GetProperty("outcome").GetString());
+
+        using (var db = app.Db())
+        {
+            Assert.Equal("expired", await db.Transactions.Where(t => t.Id == id).Select(t => t.Status).FirstAsync());
+            var invoice = await db.Invoices.FirstAsync(i => i.Id == invoiceId);
+            Assert.Equal(("void", 0L), (invoice.Status, invoice.PaidCents));
+            Assert.Equal("invoiced", await db.Transactions.Where(t => t.Id == second).Select(t => t.Status).FirstAsync());
+            Assert.True(await db.AuditLog.AnyAsync(a => a.EntityType == "invoice" && a.EntityId == invoiceId && a.Action == "payment_after_cancel"));
+            Assert.Equal(0L, await db.Providers.Where(p => p.Id == provider.Id).Select(p => p.TotalRevenueCents).FirstAsync());
+        }
+        Assert.Equal(1, (await EventsAsync(id)).Count(t => t == "transaction.expired"));
+        var mails = await MailsAsync(first.Email, provider.Owner.Email);
+        Assert.Contains(("booking_expired", first.Email), mails);
+        Assert.Contains(("payment_after_cancel", provider.Owner.Email), mails);
+        Assert.Equal(0, (await host.RunJobAsync()).InvoicesExpired); // expired once: the job finds nothing left
+        var issues = await (await app.Client((await app.CreateAdminAsync()).AccessToken).GetAsync($"{Api}/admin/payment-issues?kind=payment_after_cancel&limit=100")).AssertJson(HttpStatusCode.OK);
+        Assert.Contains(issues.GetProperty("items").EnumerateArray(), i => i.GetProperty("invoiceId").GetInt32() == invoiceId);
+    }
+
+    /// <summary>
+    /// The expiry job and the late payment's webhook at the same moment, over several bookings: each
+    /// booking expires exactly once (one audit row, one event), whichever takes the row first, and
+    /// the payment is never applied.
+    /// </summary>
+    [Fact]
+    public async Task The_job_and_a_late_payment_racing_expire_the_booking_once_and_never_apply_the_money()
+    {
+        using var host = Past(1100);
+        const int rounds = 8;
+        var bookings = new List<(long Id, int InvoiceId, string SessionId)>();
+        for (var i = 0; i < rounds; i++)
+        {
+            // an hour apart, so each round's run of the job finds exactly one booking lapsed: the one its webhook races
+            var (_, listingId) = await ListingAsync(instantBooking: true);
+            var asClient = await host.ClientAsync(app, await app.CreateAsync());
+            var booked = await BookAsync(asClient, listingId, HourAhead(host.Clock.GetUtcNow().UtcDateTime, 10));
+            var invoiceId = booked.GetProperty("invoice").GetProperty("id").GetInt32();
+            var sessionId = (await (await asClient.PostAsync($"{Api}/invoices/{invoiceId}/pay", null)).AssertJson(HttpStatusCode.OK)).GetProperty("sessionId").GetString()!;
+            app.Stripe.CompleteCheckoutSession(sessionId, null);
+            bookings.Add((booked.GetProperty("id").GetInt64(), invoiceId, sessionId));
+            host.Clock.Advance(TimeSpan.FromHours(1));
+        }
+        host.Clock.Advance(TimeSpan.FromHours(48 - rounds) + TimeSpan.FromSeconds(1));
+
+        var outcomes = new List<string>();
+        foreach (var (_, _, sessionId) in bookings)
+        {
+            var job = Task.Run(host.RunJobAsync);
+            var webhook = Task.Run(() => app.PostWebhookAsync(app.Stripe.CheckoutEvent("checkout.session.completed", sessionId)));
+            await Task.WhenAll(job, webhook);
+            outcomes.Add((await (await webhook).AssertJson(HttpStatusCode.OK)).GetProperty("outcome").GetString()!);
+            host.Clock.Advance(TimeSpan.FromHours(1));
+        }
+
+        Assert.All(outcomes, o => Assert.Equal("paid_after_cancel", o));
+        using var db = app.Db();
+        foreach (var (id, invoiceId, _) in bookings)
+        {
+            Assert.Equal("expired", await db.Transactions.Where(t => t.Id == id).Select(t => t.Status).FirstAsync());
+            Assert.Equal(("void", 0L), await db.Invoices.Where(i => i.Id == invoiceId).Select(i => ValueTuple.Create(i.Status, i.PaidCents)).FirstAsync());
+            Assert.Equal(1, await db.AuditLog.CountAsync(a => a.EntityType == "transaction" && a.EntityId == id && a.Action == "expired"));
+            Assert.Equal(1, (await EventsAsync(id)).Count(t => t == "transaction.expired"));
+        }
     }
 
     [Fact]
