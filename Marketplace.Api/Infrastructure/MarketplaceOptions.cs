@@ -84,6 +84,12 @@ public sealed class MarketplaceOptions
 
         /// <summary>Deliveries claimed per round.</summary>
         public int BatchSize { get; set; } = 100;
+
+        /// <summary>
+        /// Longest pause (ms) before each claim while this instance's thread pool has a queue (requests waiting
+        /// for a CPU): delivery then yields to them, and still claims after this pause, so it never stops. 0: never yields.
+        /// </summary>
+        public int YieldMilliseconds { get; set; } = 50;
     }
 
     public sealed class CorsOptions

@@ -4,6 +4,7 @@
 // against the same requests with webhooks off, in the same run: rounds off, on, off, on, ..., off, each "on"
 // round compared with the "off" rounds either side of it, and the median of those ratios.
 // Usage: dotnet run -c Release --project benchmarks/EventFanout -- [--changes 2000] [--rounds 3] [--senders 8] [--keep]
+//        [--in-process-receiver] [--api-env KEY=VALUE ...]
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -16,10 +17,19 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Npgsql;
 
+if (args is ["receive", var portArg])
+{
+    // the receiver as a process of its own (the default): its work is not done on the load generator's thread pool
+    var app = BuildReceiver(int.Parse(portArg, CultureInfo.InvariantCulture));
+    await app.RunAsync();
+    return 0;
+}
+
 var changes = Arg("--changes", 2_000);
 var rounds = Arg("--rounds", 3);
 var senders = Arg("--senders", 8);
 var keep = args.Contains("--keep");
+var inProcessReceiver = args.Contains("--in-process-receiver");
 var repo = FindRepoRoot();
 var serverCs = Environment.GetEnvironmentVariable("ConnectionStrings__Marketplace") ?? "Host=127.0.0.1;Port=55432;Username=postgres;Database=postgres";
 var dbName = $"marketplace_fanout_{DateTime.UtcNow:yyyyMMddHHmmss}";
@@ -29,33 +39,48 @@ Console.WriteLine($"database {dbName}: creating and migrating");
 await ExecAsync(adminCs, $"CREATE DATABASE \"{dbName}\"");
 MarketplaceMigrator.MigrateUp(cs);
 
-// the receiver: three endpoints (paths) on one Kestrel, recording when each event arrived where
-var received = new ConcurrentDictionary<(string Path, string Id), (DateTime At, DateTime OccurredAt)>();
-var duplicates = 0;
+// the receiver: three endpoints (paths) on one Kestrel, recording when each event arrived where; a child
+// process by default (a real receiver is not in the load generator's process), in this one with --in-process-receiver
 var receiverPort = FreePort();
-var receiverBuilder = WebApplication.CreateSlimBuilder();
-receiverBuilder.WebHost.UseUrls($"http://127.0.0.1:{receiverPort}");
-receiverBuilder.Logging.ClearProviders();
-var receiver = receiverBuilder.Build();
-receiver.MapPost("/hooks/{n}", async (HttpContext http, string n) =>
+WebApplication? inProcess = null;
+Process? receiverProcess = null;
+if (inProcessReceiver)
 {
-    var at = DateTime.UtcNow;
-    using var body = await JsonDocument.ParseAsync(http.Request.Body);
-    var occurred = body.RootElement.GetProperty("occurredAt").GetDateTime().ToUniversalTime();
-    if (!received.TryAdd((n, http.Request.Headers["webhook-id"].ToString()), (at, occurred)))
+    inProcess = BuildReceiver(receiverPort);
+    await inProcess.StartAsync();
+}
+else
+{
+    var self = typeof(Run).Assembly.Location;
+    receiverProcess = Process.Start(Environment.ProcessPath!.EndsWith("dotnet", StringComparison.Ordinal)
+        ? new ProcessStartInfo(Environment.ProcessPath, $"\"{self}\" receive {receiverPort}")
+        : new ProcessStartInfo(Environment.ProcessPath, $"receive {receiverPort}"))!;
+}
+using var receiverHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{receiverPort}/") };
+for (var tries = 0; ; tries++)
+{
+    try
     {
-        Interlocked.Increment(ref duplicates);
+        (await receiverHttp.GetAsync("count")).EnsureSuccessStatusCode();
+        break;
     }
-    return Results.NoContent();
-});
-await receiver.StartAsync();
+    catch (HttpRequestException) when (tries < 100)
+    {
+        await Task.Delay(100);
+    }
+}
+Console.WriteLine($"receiver: {(inProcessReceiver ? "in this process" : "its own process")}, port {receiverPort}");
+async Task<int> ReceivedCountAsync(DateTime since) =>
+    int.Parse(await receiverHttp.GetStringAsync($"count?since={since.Ticks}"), CultureInfo.InvariantCulture);
+async Task<List<(DateTime At, DateTime OccurredAt)>> ReceivedSinceAsync(DateTime since) =>
+    [.. (await receiverHttp.GetFromJsonAsync<long[][]>($"received?since={since.Ticks}"))!.Select(r => (new DateTime(r[0], DateTimeKind.Utc), new DateTime(r[1], DateTimeKind.Utc)))];
 
 Process? api = null;
 var exit = 1;
 try
 {
     var port = FreePort();
-    api = StartApi(repo, cs, port);
+    api = StartApi(repo, cs, port, ApiEnv());
     using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = senders * 2 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/v1/marketplace/") };
     await ApiProcess.WaitLiveAsync(http, api);
 
@@ -87,7 +112,7 @@ try
     var warm = Math.Min(1000, changes);
     await ChangeAsync(http, listings, warm, senders, "warm");
     var drained = DateTime.UtcNow.AddMinutes(2);
-    while (received.Count < 3 * warm && DateTime.UtcNow < drained)
+    while (await ReceivedCountAsync(DateTime.MinValue) < 3 * warm && DateTime.UtcNow < drained)
     {
         await Task.Delay(100);
     }
@@ -110,13 +135,12 @@ try
         var on = await ChangeAsync(http, listings, changes, senders, $"on{round}");
         onRuns.Add(on);
         // only this round's changes count (an event committed just before the switch may be delivered too)
-        List<(DateTime At, DateTime OccurredAt)> Measured() => [.. received.Values.Where(v => v.OccurredAt >= startedOn)];
         var deadline = DateTime.UtcNow.AddMinutes(5);
-        while (Measured().Count < 3 * changes && DateTime.UtcNow < deadline)
+        while (await ReceivedCountAsync(startedOn) < 3 * changes && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
         }
-        var measured = Measured();
+        var measured = await ReceivedSinceAsync(startedOn);
         allDelivered &= measured.Count == 3 * changes;
         var onCommits = await CommitsAsync(cs) - onCommitsBefore;
         var lastAt = measured.Max(v => v.At);
@@ -136,6 +160,7 @@ try
         p99Ratios.Add(on.P99 / ((before.P99 + off.P99) / 2));
         Console.WriteLine($"  round {round}: on / off (mean of the off rounds either side): p50 {p50Ratios[^1]:0.00}x, p99 {p99Ratios[^1]:0.00}x");
     }
+    var duplicates = int.Parse(await receiverHttp.GetStringAsync("duplicates"), CultureInfo.InvariantCulture);
     allDelays.Sort();
     var sortedDelays = allDelays.ToArray();
     Console.WriteLine($"webhooks: commit->delivery over every on round: p50 {Pct(sortedDelays, 50):0} ms, p99 {Pct(sortedDelays, 99):0} ms; duplicates {duplicates}");
@@ -154,7 +179,15 @@ finally
         api.Kill(entireProcessTree: true);
         api.WaitForExit(10_000);
     }
-    await receiver.StopAsync();
+    if (inProcess is not null)
+    {
+        await inProcess.StopAsync();
+    }
+    if (receiverProcess is { HasExited: false })
+    {
+        receiverProcess.Kill(entireProcessTree: true);
+        receiverProcess.WaitForExit(10_000);
+    }
     if (!keep)
     {
         NpgsqlConnection.ClearAllPools();
@@ -163,10 +196,42 @@ finally
 }
 return exit;
 
+// --api-env KEY=VALUE (repeatable): settings for the API process, e.g. Marketplace__Webhooks__YieldMilliseconds=0
+IEnumerable<(string, string)> ApiEnv() =>
+    args.Select((a, i) => (a, i)).Where(p => p.a == "--api-env" && p.i + 1 < args.Length)
+        .Select(p => args[p.i + 1].Split('=', 2)).Select(kv => (kv[0], kv.Length > 1 ? kv[1] : ""));
+
 int Arg(string name, int fallback)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+// POST /hooks/{n}: one endpoint per path; GET /count?since=, /received?since= (ticks of occurredAt), /duplicates
+static WebApplication BuildReceiver(int port)
+{
+    var received = new ConcurrentDictionary<(string Path, string Id), (DateTime At, DateTime OccurredAt)>();
+    var duplicates = 0;
+    var builder = WebApplication.CreateSlimBuilder();
+    builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+    builder.Logging.ClearProviders();
+    var app = builder.Build();
+    app.MapPost("/hooks/{n}", async (HttpContext http, string n) =>
+    {
+        var at = DateTime.UtcNow;
+        using var body = await JsonDocument.ParseAsync(http.Request.Body);
+        var occurred = body.RootElement.GetProperty("occurredAt").GetDateTime().ToUniversalTime();
+        if (!received.TryAdd((n, http.Request.Headers["webhook-id"].ToString()), (at, occurred)))
+        {
+            Interlocked.Increment(ref duplicates);
+        }
+        return Results.NoContent();
+    });
+    app.MapGet("/count", (long? since) => received.Values.Count(v => v.OccurredAt.Ticks >= (since ?? 0)).ToString(CultureInfo.InvariantCulture));
+    app.MapGet("/received", (long since) =>
+        Results.Text(JsonSerializer.Serialize(received.Values.Where(v => v.OccurredAt.Ticks >= since).Select(v => new[] { v.At.Ticks, v.OccurredAt.Ticks }).ToArray()), "application/json"));
+    app.MapGet("/duplicates", () => Volatile.Read(ref duplicates).ToString(CultureInfo.InvariantCulture));
+    return app;
 }
 
 static double Median(List<double> values) => Pct([.. values.Order()], 50);
@@ -229,7 +294,7 @@ static async Task<int[]> SeedListingsAsync(string cs, int userId, int count)
     return [.. ids];
 }
 
-static Process StartApi(string repo, string cs, int port)
+static Process StartApi(string repo, string cs, int port, IEnumerable<(string Key, string Value)> extraEnv)
 {
     Console.WriteLine("building the API (Release)");
     using (var build = Process.Start(new ProcessStartInfo("dotnet", "build Marketplace.Api -c Release -v q -nologo") { WorkingDirectory = repo })!)
@@ -255,6 +320,10 @@ static Process StartApi(string repo, string cs, int port)
     start.Environment["Marketplace__DataDirectory"] = Path.Combine(Path.GetTempPath(), $"marketplace-fanout-{Environment.ProcessId}");
     start.Environment["Logging__LogLevel__Default"] = "Warning";
     start.Environment["Logging__LogLevel__Marketplace.Requests"] = "Warning";
+    foreach (var (key, value) in extraEnv)
+    {
+        start.Environment[key] = value;
+    }
     var process = Process.Start(start)!;
     process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line && line.Contains("fail", StringComparison.OrdinalIgnoreCase)) Console.WriteLine("api: " + line); };
     process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) Console.WriteLine("api: " + line); };

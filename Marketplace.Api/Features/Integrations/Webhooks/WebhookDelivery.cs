@@ -96,6 +96,7 @@ public sealed class WebhookDelivery : BackgroundService
                     // and the requests beside it as little as it can
                     lastWork = clock.GetUtcNow();
                     await RefillAsync(stoppingToken);
+                    await YieldToRequestsAsync(stoppingToken);
                     continue;
                 }
             }
@@ -152,6 +153,27 @@ public sealed class WebhookDelivery : BackgroundService
         {
         }
     }
+
+    /// <summary>
+    /// Background priority for delivery, which shares the instance's CPUs with the requests: while the
+    /// thread pool has work queued (at least one item per CPU: the CPUs are saturated and requests are
+    /// waiting for them), the next claim waits, in 5 ms steps, until the queue is gone, for at most
+    /// <c>YieldMilliseconds</c>. Slow receivers cost no CPU, so attempts in flight are never held back,
+    /// only new claims; and since every claim goes ahead after the pause, delivery keeps a floor of one
+    /// claim per pause however busy the instance is (a backlog cannot grow without bound).
+    /// Real time, not the <see cref="TimeProvider"/>: this paces CPU use, it schedules nothing.
+    /// </summary>
+    private async Task YieldToRequestsAsync(CancellationToken ct)
+    {
+        var budget = options.Webhooks.YieldMilliseconds;
+        var queued = Environment.ProcessorCount;
+        for (var waited = 0; waited < budget && ThreadPool.PendingWorkItemCount >= queued; waited += YieldStep)
+        {
+            await Task.Delay(YieldStep, ct);
+        }
+    }
+
+    private const int YieldStep = 5;
 
     private async Task<int> StartDueAsync(int free, CancellationToken ct)
     {
