@@ -73,6 +73,7 @@ try
     // one API process per connection-setting variant (--variant name=settings) and per other build or
     // environment (--target name=dll, --env name=KEY=VALUE), all measured in the same interleaved rounds
     var targets = new List<(string Name, string Url)>();
+    var processes = new Dictionary<string, Process>();
     var apis = options.Variants.Count > 0 || options.Targets.Count == 0
         ? [.. (options.Variants.Count > 0 ? options.Variants : [("api", "")]).Select(v => (v.Name, Dll: apiDlls[0], v.Settings))]
         : new List<(string Name, string Dll, string Settings)>();
@@ -83,11 +84,13 @@ try
         var (_, api) = await ColdStartAsync(dll, raw: false, appConnection + (settings.Length > 0 ? ";" + settings : ""), signingKey, environment);
         started.Add(api);
         targets.Add((name, Url(api)));
+        processes[name] = api;
         Console.WriteLine($"{name}: {(settings.Length > 0 ? settings : "(no extra settings)")} {string.Join(" ", environment)} {dll}");
     }
     var (_, raw) = await ColdStartAsync(rawDll, raw: true, appConnection, signingKey);
     started.Add(raw);
     targets.Add(("raw", Url(raw)));
+    processes["raw"] = raw;
     using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
     {
         Timeout = TimeSpan.FromSeconds(30),
@@ -119,7 +122,14 @@ try
             // alternate which goes first, so neither always follows the other's leftovers (autovacuum, caches)
             foreach (var (name, baseUrl) in round % 2 == 0 ? targets : targets.AsEnumerable().Reverse())
             {
-                results[scenario.Name][name].Add(await Load.RunAsync(http, baseUrl, scenario.Urls, options.Clients, options.Round, record: true));
+                // the app's own CPU time over the round: what a request costs it, whatever else the machine runs
+                var process = processes[name];
+                process.Refresh();
+                var cpuBefore = process.TotalProcessorTime;
+                var samples = await Load.RunAsync(http, baseUrl, scenario.Urls, options.Clients, options.Round, record: true);
+                process.Refresh();
+                samples.Cpu(process.TotalProcessorTime - cpuBefore);
+                results[scenario.Name][name].Add(samples);
             }
         }
         Console.WriteLine($"round {round + 1}/{options.Rounds} done");
@@ -127,8 +137,8 @@ try
 
     Console.WriteLine();
     Console.WriteLine($"{options.Listings:N0} listings, {options.Clients} clients, {options.Rounds} interleaved rounds of {options.Round.TotalSeconds:0.#} s per app and scenario");
-    Console.WriteLine("| scenario | app | req/s | p50 | p99 | req/s vs raw |");
-    Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: |");
+    Console.WriteLine("| scenario | app | req/s | p50 | p99 | req/s vs raw | CPU per request | raw's CPU / app's |");
+    Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     foreach (var scenario in scenarios)
     {
         var floor = results[scenario.Name]["raw"].Summary();
@@ -137,7 +147,7 @@ try
             var a = results[scenario.Name][name].Summary();
             var errors = a.Errors > 0 ? $" ({a.Errors} errors)" : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {scenario.Name} | {name} | {a.Rps:0} | {a.P50:0.0} ms | {a.P99:0.0} ms | {(name == "raw" ? "" : $"**{a.Rps / floor.Rps:0.00}x**")} |{errors}"));
+                $"| {scenario.Name} | {name} | {a.Rps:0} | {a.P50:0.0} ms | {a.P99:0.0} ms | {(name == "raw" ? "" : $"**{a.Rps / floor.Rps:0.00}x**")} | {a.CpuUs:0} us | {(name == "raw" ? "" : $"{floor.CpuUs / a.CpuUs:0.00}x")} |{errors}"));
         }
     }
     Console.WriteLine(mismatches == 0 ? "JSON: identical bytes for every request" : $"JSON: {mismatches} request(s) answered differently");
@@ -350,12 +360,17 @@ internal static class Load
         private double seconds;
         private int errors;
 
+        private TimeSpan cpu;
+
         public void Add(Samples other)
         {
             latencies.AddRange(other.latencies);
             seconds += other.seconds;
             errors += other.errors;
+            cpu += other.cpu;
         }
+
+        public void Cpu(TimeSpan used) => cpu = used;
 
         public void Record(double ms, bool ok)
         {
@@ -368,11 +383,11 @@ internal static class Load
 
         public void Took(double s) => seconds = s;
 
-        public (double Rps, double P50, double P99, int Errors) Summary()
+        public (double Rps, double P50, double P99, int Errors, double CpuUs) Summary()
         {
             var sorted = latencies.Order().ToArray();
             double At(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-            return (sorted.Length / seconds, At(0.50), At(0.99), errors);
+            return (sorted.Length / seconds, At(0.50), At(0.99), errors, cpu.TotalMicroseconds / Math.Max(1, sorted.Length));
         }
     }
 
