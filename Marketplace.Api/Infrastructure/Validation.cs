@@ -147,6 +147,18 @@ internal static class StrictInput
         return end > Prefix.Length ? message[Prefix.Length..end] : null;
     }
 
+    private static bool AllAllowed(Microsoft.Extensions.Primitives.StringValues values)
+    {
+        foreach (var value in values)
+        {
+            if (value is not null && !Text.IsAllowed(value))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static WebApplication UseMarketplaceStrictInput(this WebApplication app)
     {
         app.Use(async (http, next) =>
@@ -170,23 +182,23 @@ internal static class StrictInput
                 return;
             }
 
-            var failures = new List<FluentValidation.Results.ValidationFailure>();
+            List<FluentValidation.Results.ValidationFailure>? failures = null; // made only for a request that breaks the rule
             foreach (var (name, values) in http.Request.Query)
             {
                 var field = Text.IsAllowed(name) ? name : "query";
-                if (!Text.IsAllowed(name) || values.Any(v => v is not null && !Text.IsAllowed(v)))
+                if (!Text.IsAllowed(name) || !AllAllowed(values))
                 {
-                    failures.Add(new(field, $"{field} {Text.Rule}"));
+                    (failures ??= []).Add(new(field, $"{field} {Text.Rule}"));
                 }
             }
             foreach (var (name, value) in http.Request.RouteValues)
             {
                 if (value is string text && !Text.IsAllowed(text))
                 {
-                    failures.Add(new(name, $"{name} {Text.Rule}"));
+                    (failures ??= []).Add(new(name, $"{name} {Text.Rule}"));
                 }
             }
-            if (failures.Count == 0)
+            if (failures is null)
             {
                 await next(http);
                 return;
