@@ -34,48 +34,48 @@ internal static class ConditionalGets
     {
         var maxAge = app.Services.GetRequiredService<MarketplaceOptions>().Caching.PublicMaxAgeSeconds;
         var publicCacheControl = $"public, max-age={maxAge}";
-        app.Use(async (http, next) =>
-        {
-            if (!HttpMethods.IsGet(http.Request.Method) || http.GetEndpoint()?.Metadata.GetMetadata<ConditionalGet>() is null)
-            {
-                await next(http);
-                return;
-            }
-            var response = http.Response;
-            var body = response.Body;
-            // pooled: a browse page is ~15 KB, and a MemoryStream grew to it by ~7 allocations and copies per request
-            using var buffer = new PooledBody();
-            response.Body = buffer;
-            try
-            {
-                await next(http);
-            }
-            finally
-            {
-                response.Body = body;
-            }
-            // appended: CORS may already vary the answer by Origin
-            response.Headers.Append(HeaderNames.Vary, Vary);
-            if (response.StatusCode != StatusCodes.Status200OK)
-            {
-                response.Headers.CacheControl = "no-store";
-                await body.WriteAsync(buffer.Written, http.RequestAborted);
-                return;
-            }
-            var etag = ETagOf(buffer.Written.Span);
-            response.Headers.ETag = etag;
-            response.Headers.CacheControl = string.IsNullOrEmpty(http.Request.Headers.Authorization) ? publicCacheControl : "private, no-store";
-            if (Matches(http.Request.Headers.IfNoneMatch, etag))
-            {
-                response.StatusCode = StatusCodes.Status304NotModified;
-                response.ContentType = null;
-                response.ContentLength = null;
-                return;
-            }
-            response.ContentLength = buffer.Written.Length;
-            await body.WriteAsync(buffer.Written, http.RequestAborted);
-        });
+        // the other requests pass without an async state machine
+        app.Use((http, next) => !HttpMethods.IsGet(http.Request.Method) || http.GetEndpoint()?.Metadata.GetMetadata<ConditionalGet>() is null
+            ? next(http)
+            : AnswerAsync(http, next, publicCacheControl));
         return app;
+    }
+
+    private static async Task AnswerAsync(HttpContext http, RequestDelegate next, string publicCacheControl)
+    {
+        var response = http.Response;
+        var body = response.Body;
+        // pooled: a browse page is ~15 KB, and a MemoryStream grew to it by ~7 allocations and copies per request
+        using var buffer = new PooledBody();
+        response.Body = buffer;
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            response.Body = body;
+        }
+        // appended: CORS may already vary the answer by Origin
+        response.Headers.Append(HeaderNames.Vary, Vary);
+        if (response.StatusCode != StatusCodes.Status200OK)
+        {
+            response.Headers.CacheControl = "no-store";
+            await body.WriteAsync(buffer.Written, http.RequestAborted);
+            return;
+        }
+        var etag = ETagOf(buffer.Written.Span);
+        response.Headers.ETag = etag;
+        response.Headers.CacheControl = string.IsNullOrEmpty(http.Request.Headers.Authorization) ? publicCacheControl : "private, no-store";
+        if (Matches(http.Request.Headers.IfNoneMatch, etag))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            response.ContentType = null;
+            response.ContentLength = null;
+            return;
+        }
+        response.ContentLength = buffer.Written.Length;
+        await body.WriteAsync(buffer.Written, http.RequestAborted);
     }
 
     /// <summary>A strong entity tag: 144 bits of the SHA-256 of the answer's bytes, base64url.</summary>
