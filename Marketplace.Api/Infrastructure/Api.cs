@@ -28,7 +28,12 @@ internal static class Api
         builder.Services.AddSingleton<Features.Listings.Browse.RelevanceIndex>();
         builder.Services.AddMarketplaceCors();
         Features.Integrations.Webhooks.WebhookRegistration.AddMarketplaceWebhooks(builder.Services);
-        builder.Services.AddFastEndpoints();
+        // every endpoint and validator lives in this assembly: no scan of the others at start-up
+        builder.Services.AddFastEndpoints(o =>
+        {
+            o.DisableAutoDiscovery = true;
+            o.Assemblies = [typeof(Api).Assembly];
+        });
         builder.Services.AddMarketplaceOpenApi();
         builder.Services.AddMarketplaceHealth();
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));

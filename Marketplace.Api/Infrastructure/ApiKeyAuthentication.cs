@@ -68,23 +68,23 @@ internal sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeO
     }
 
     /// <summary>A read key may only read: anything but GET, HEAD and OPTIONS is 403 insufficient_scope.</summary>
-    public static async Task EnforceScopeAsync(HttpContext http, RequestDelegate next)
+    public static Task EnforceScopeAsync(HttpContext http, RequestDelegate next) =>
+        http.Items[typeof(CurrentUser)] is CurrentUser { ApiKeyScope: "read" }
+            && !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method))
+            ? ForbidAsync(http)
+            : next(http);
+
+    private static async Task ForbidAsync(HttpContext http)
     {
-        if (http.Items[typeof(CurrentUser)] is CurrentUser { ApiKeyScope: "read" }
-            && !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method)))
+        http.Response.StatusCode = StatusCodes.Status403Forbidden;
+        var problem = new ProblemDetails
         {
-            http.Response.StatusCode = StatusCodes.Status403Forbidden;
-            var problem = new ProblemDetails
-            {
-                Status = StatusCodes.Status403Forbidden,
-                Title = "Forbidden",
-                Detail = "This API key may only read (GET); use a write key.",
-                Instance = http.Request.Path,
-            };
-            problem.Extensions["code"] = "insufficient_scope";
-            await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
-            return;
-        }
-        await next(http);
+            Status = StatusCodes.Status403Forbidden,
+            Title = "Forbidden",
+            Detail = "This API key may only read (GET); use a write key.",
+            Instance = http.Request.Path,
+        };
+        problem.Extensions["code"] = "insufficient_scope";
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
     }
 }

@@ -75,7 +75,12 @@ internal static class Auth
 
     public static WebApplication UseMarketplaceAuth(this WebApplication app)
     {
-        app.UseAuthentication();
+        // Both schemes read only the Authorization header: without one, every handler answers "no result" and
+        // the caller is anonymous, so the handlers are not even made (benchmarks/RawFloor: a few us per public read).
+        // A protected endpoint still challenges (401) through the authorization middleware's own evaluation.
+        app.UseWhen(http => http.Request.Headers.ContainsKey(Microsoft.Net.Http.Headers.HeaderNames.Authorization), branch => branch.UseAuthentication());
+        // UseAuthentication marks only the branch's builder: without the mark, WebApplication adds an unconditional one in front
+        ((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
         app.Use(ApiKeyAuthentication.EnforceScopeAsync);
         app.UseAuthorization();
         return app;

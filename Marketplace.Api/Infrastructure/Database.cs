@@ -43,6 +43,7 @@ internal static class Database
         var replicaConnectionString = ReadReplica.Prepare(builder.Configuration.GetConnectionString(ReadReplica.ConnectionStringName));
         builder.Services.AddSingleton(sp => new ReadReplica(
             replicaConnectionString, sp.GetRequiredService<MarketplaceOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ReadReplica>>()));
+        builder.Services.AddSingleton<PrimaryConnections>();
         builder.Services.AddScoped<ReadDb>();
         return builder;
     }

@@ -1,7 +1,4 @@
 using System.Text.Json;
-using LinqToDB;
-using LinqToDB.Data;
-using Marketplace.Api.Data;
 using Marketplace.Migrations;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -44,14 +41,20 @@ internal static class Health
         }));
     }
 
+    // The two database checks run on a plain Npgsql connection from linq2db's pool (PrimaryConnections): the first
+    // readiness answer after a start then does not wait for linq2db's first query to be built (benchmarks/RawFloor: cold start).
+
     /// <summary>The database answers a query.</summary>
-    private sealed class DatabaseReady(Db db) : IHealthCheck
+    private sealed class DatabaseReady(PrimaryConnections primary) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
         {
             try
             {
-                await db.ExecuteAsync<int>("SELECT 1", ct);
+                await using var connection = primary.Create();
+                await connection.OpenAsync(ct);
+                await using var command = new Npgsql.NpgsqlCommand("SELECT 1", connection);
+                await command.ExecuteScalarAsync(ct);
                 return HealthCheckResult.Healthy("database reachable");
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
@@ -62,21 +65,27 @@ internal static class Health
     }
 
     /// <summary>Every migration of this build is applied (an API ahead of its schema would answer 500s).</summary>
-    private sealed class MigrationsApplied(Db db) : IHealthCheck
+    private sealed class MigrationsApplied(PrimaryConnections primary) : IHealthCheck
     {
-        private static readonly string AppliedSql =
-            $"SELECT version FROM {MarketplaceMigrator.VersionTable.SchemaNameValue}.{MarketplaceMigrator.VersionTable.TableNameValue}";
+        private static readonly string VersionTable = $"{MarketplaceMigrator.VersionTable.SchemaNameValue}.{MarketplaceMigrator.VersionTable.TableNameValue}";
+
+        private static readonly string AppliedSql = $"SELECT version FROM {VersionTable}";
 
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
         {
             try
             {
-                var versionTableExists = await db.ExecuteAsync<bool>(
-                    "SELECT to_regclass(@name) IS NOT NULL", ct,
-                    new DataParameter("name", $"{MarketplaceMigrator.VersionTable.SchemaNameValue}.{MarketplaceMigrator.VersionTable.TableNameValue}"));
-                var applied = versionTableExists
-                    ? (await db.QueryToListAsync<long>(AppliedSql, ct)).ToHashSet()
-                    : [];
+                await using var connection = primary.Create();
+                await connection.OpenAsync(ct);
+                HashSet<long> applied;
+                if (await VersionTableExistsAsync(connection, ct))
+                {
+                    applied = [.. await Pg.QueryAsync(connection, AppliedSql, r => r.GetInt64(0), ct)];
+                }
+                else
+                {
+                    applied = [];
+                }
                 var pending = MarketplaceMigrator.Known.Count(m => !applied.Contains(m.Version));
                 return pending == 0
                     ? HealthCheckResult.Healthy($"schema up to date at version {MarketplaceMigrator.Known[^1].Version}")
@@ -86,6 +95,13 @@ internal static class Health
             {
                 return HealthCheckResult.Unhealthy("unknown: database unreachable");
             }
+        }
+
+        private static async Task<bool> VersionTableExistsAsync(Npgsql.NpgsqlConnection connection, CancellationToken ct)
+        {
+            await using var command = new Npgsql.NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection);
+            command.Parameters.Add(Pg.P(VersionTable));
+            return (bool)(await command.ExecuteScalarAsync(ct))!;
         }
     }
 

@@ -60,6 +60,20 @@ public static class Pg
         return rows;
     }
 
+    /// <summary>The rows of a query on an open connection (<see cref="ReadDb.ReadAsync{T}"/>), each read by <paramref name="read"/>.</summary>
+    public static async Task<List<T>> QueryAsync<T>(NpgsqlConnection connection, string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params NpgsqlParameter[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddRange(parameters);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(read(reader));
+        }
+        return rows;
+    }
+
     private static async Task<NpgsqlCommand> CommandAsync(Db db, string sql, NpgsqlParameter[] parameters, CancellationToken ct)
     {
         var command = new NpgsqlCommand(sql, await ConnectionAsync(db, ct));

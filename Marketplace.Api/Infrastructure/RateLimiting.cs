@@ -56,20 +56,23 @@ internal static class RateLimiting
         return app;
     }
 
-    private static async Task LimitAsync(HttpContext http, RequestDelegate next)
+    // no async state machine for the requests no policy limits (all but the auth endpoints)
+    private static Task LimitAsync(HttpContext http, RequestDelegate next) =>
+        http.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>() is { PolicyName: RateLimits.Auth }
+        && http.RequestServices.GetRequiredService<MarketplaceOptions>().RateLimiting is { Enabled: true } limits
+            ? CountThenNextAsync(http, next, limits)
+            : next(http);
+
+    private static async Task CountThenNextAsync(HttpContext http, RequestDelegate next, MarketplaceOptions.RateLimitingOptions limits)
     {
-        if (http.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>() is { PolicyName: RateLimits.Auth }
-            && http.RequestServices.GetRequiredService<MarketplaceOptions>().RateLimiting is { Enabled: true } limits)
+        var clock = http.RequestServices.GetRequiredService<TimeProvider>();
+        var db = http.RequestServices.GetRequiredService<Db>();
+        var key = http.RequestServices.GetRequiredService<RateLimitKeys>().For(RateLimits.Auth, ClientIp(http));
+        var retryAfter = await CountAsync(db, clock, key, limits.AuthPerMinute, http.RequestAborted);
+        if (retryAfter is { } seconds)
         {
-            var clock = http.RequestServices.GetRequiredService<TimeProvider>();
-            var db = http.RequestServices.GetRequiredService<Db>();
-            var key = http.RequestServices.GetRequiredService<RateLimitKeys>().For(RateLimits.Auth, ClientIp(http));
-            var retryAfter = await CountAsync(db, clock, key, limits.AuthPerMinute, http.RequestAborted);
-            if (retryAfter is { } seconds)
-            {
-                await WriteRejectionAsync(http, seconds);
-                return;
-            }
+            await WriteRejectionAsync(http, seconds);
+            return;
         }
         await next(http);
     }

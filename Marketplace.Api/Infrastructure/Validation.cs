@@ -147,55 +147,72 @@ internal static class StrictInput
         return end > Prefix.Length ? message[Prefix.Length..end] : null;
     }
 
+    private static bool AllAllowed(Microsoft.Extensions.Primitives.StringValues values)
+    {
+        foreach (var value in values)
+        {
+            if (value is not null && !Text.IsAllowed(value))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static WebApplication UseMarketplaceStrictInput(this WebApplication app)
     {
-        app.Use(async (http, next) =>
+        // no async state machine on the way through: the two answers below are the only awaits
+        app.Use((http, next) =>
         {
             if (string.IsNullOrEmpty(http.Request.ContentType)
                 && http.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>() is { IsOptional: false, ContentTypes.Count: > 0 } accepts
                 && !accepts.ContentTypes.Contains("*/*"))
             {
-                // FastEndpoints answers this case with a bare 415 it has already started; answer it here as a problem
-                http.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
-                var unsupported = new Microsoft.AspNetCore.Mvc.ProblemDetails
-                {
-                    Status = StatusCodes.Status415UnsupportedMediaType,
-                    Title = "Unsupported media type",
-                    Detail = $"Send the body as {string.Join(" or ", accepts.ContentTypes)}.",
-                    Instance = http.Request.Path,
-                };
-                unsupported.Extensions["code"] = "unsupported_media_type";
-                await http.RequestServices.GetRequiredService<IProblemDetailsService>()
-                    .WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = unsupported });
-                return;
+                return UnsupportedMediaTypeAsync(http, accepts);
             }
 
-            var failures = new List<FluentValidation.Results.ValidationFailure>();
+            List<FluentValidation.Results.ValidationFailure>? failures = null; // made only for a request that breaks the rule
             foreach (var (name, values) in http.Request.Query)
             {
                 var field = Text.IsAllowed(name) ? name : "query";
-                if (!Text.IsAllowed(name) || values.Any(v => v is not null && !Text.IsAllowed(v)))
+                if (!Text.IsAllowed(name) || !AllAllowed(values))
                 {
-                    failures.Add(new(field, $"{field} {Text.Rule}"));
+                    (failures ??= []).Add(new(field, $"{field} {Text.Rule}"));
                 }
             }
             foreach (var (name, value) in http.Request.RouteValues)
             {
                 if (value is string text && !Text.IsAllowed(text))
                 {
-                    failures.Add(new(name, $"{name} {Text.Rule}"));
+                    (failures ??= []).Add(new(name, $"{name} {Text.Rule}"));
                 }
             }
-            if (failures.Count == 0)
-            {
-                await next(http);
-                return;
-            }
-            var problem = (Microsoft.AspNetCore.Http.HttpValidationProblemDetails)Errors.ValidationProblem(failures, http, StatusCodes.Status400BadRequest);
-            http.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await http.RequestServices.GetRequiredService<IProblemDetailsService>()
-                .WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
+            return failures is null ? next(http) : RejectAsync(http, failures);
         });
         return app;
+    }
+
+    private static async Task UnsupportedMediaTypeAsync(HttpContext http, Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata accepts)
+    {
+        // FastEndpoints answers this case with a bare 415 it has already started; answer it here as a problem
+        http.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+        var unsupported = new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Status = StatusCodes.Status415UnsupportedMediaType,
+            Title = "Unsupported media type",
+            Detail = $"Send the body as {string.Join(" or ", accepts.ContentTypes)}.",
+            Instance = http.Request.Path,
+        };
+        unsupported.Extensions["code"] = "unsupported_media_type";
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>()
+            .WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = unsupported });
+    }
+
+    private static async Task RejectAsync(HttpContext http, List<FluentValidation.Results.ValidationFailure> failures)
+    {
+        var problem = (Microsoft.AspNetCore.Http.HttpValidationProblemDetails)Errors.ValidationProblem(failures, http, StatusCodes.Status400BadRequest);
+        http.Response.StatusCode = StatusCodes.Status400BadRequest;
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>()
+            .WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
     }
 }

@@ -20,20 +20,32 @@ if (args is ["serve", ..])
 var options = Options.Parse(args);
 var repo = Options.FindRepo();
 var server = Environment.GetEnvironmentVariable("ConnectionStrings__Marketplace") ?? "Host=127.0.0.1;Port=55432;Username=postgres;Database=postgres";
-var database = $"marketplace_floor_{DateTime.UtcNow:yyyyMMddHHmmss}";
+// --database NAME: a database loaded by an earlier run (kept); created and loaded when missing
+var database = options.Database ?? $"marketplace_floor_{DateTime.UtcNow:yyyyMMddHHmmss}";
 var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
 var signingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
 var apiDlls = options.ApiDlls.Count > 0 ? options.ApiDlls : [Path.Combine(repo, "Marketplace.Api/bin/Release/net10.0/Marketplace.Api.dll")];
 var rawDll = typeof(RawApp).Assembly.Location;
 
-await Admin(server, $"CREATE DATABASE \"{database}\"");
+var reuse = options.Database is not null && await Exists(server, database);
+if (!reuse)
+{
+    await Admin(server, $"CREATE DATABASE \"{database}\"");
+}
 var started = new List<Process>();
 try
 {
     var clock = Stopwatch.StartNew();
-    MarketplaceMigrator.MigrateUp(connectionString);
-    var counts = await DataSet.LoadAsync(connectionString, options.Providers, options.Listings);
-    Console.WriteLine($"{database}: {counts.Listings:N0} listings ({counts.Active:N0} active) loaded in {clock.Elapsed.TotalSeconds:0.0} s");
+    if (reuse)
+    {
+        Console.WriteLine($"{database}: reused as loaded by an earlier run");
+    }
+    else
+    {
+        MarketplaceMigrator.MigrateUp(connectionString);
+        var counts = await DataSet.LoadAsync(connectionString, options.Providers, options.Listings);
+        Console.WriteLine($"{database}: {counts.Listings:N0} listings ({counts.Active:N0} active) loaded in {clock.Elapsed.TotalSeconds:0.0} s");
+    }
     var appConnection = connectionString + (options.Connection is { } extra ? ";" + extra : "");
     Console.WriteLine($"connection string of both apps: {Regex.Replace(appConnection, "Password=[^;]*", "Password=***")}");
 
@@ -58,24 +70,37 @@ try
         }
     }
 
-    // one API process per connection-setting variant (--variant name=settings), all measured in the same interleaved rounds
+    // one API process per connection-setting variant (--variant name=settings) and per other build or
+    // environment (--target name=dll, --env name=KEY=VALUE), all measured in the same interleaved rounds
     var targets = new List<(string Name, string Url)>();
-    foreach (var (name, settings) in options.Variants.Count > 0 ? options.Variants : [("api", "")])
+    var processes = new Dictionary<string, Process>();
+    var apis = options.Variants.Count > 0 || options.Targets.Count == 0
+        ? [.. (options.Variants.Count > 0 ? options.Variants : [("api", "")]).Select(v => (v.Name, Dll: apiDlls[0], v.Settings))]
+        : new List<(string Name, string Dll, string Settings)>();
+    apis.AddRange(options.Targets.Select(t => (t.Name, t.Dll, Settings: "")));
+    foreach (var (name, dll, settings) in apis)
     {
-        var (_, api) = await ColdStartAsync(apiDlls[0], raw: false, appConnection + (settings.Length > 0 ? ";" + settings : ""), signingKey);
+        var environment = options.Environment.Where(e => e.Name == name).Select(e => e.Setting).ToList();
+        var (_, api) = await ColdStartAsync(dll, raw: false, appConnection + (settings.Length > 0 ? ";" + settings : ""), signingKey, environment);
         started.Add(api);
         targets.Add((name, Url(api)));
-        Console.WriteLine($"{name}: {(settings.Length > 0 ? settings : "(no extra settings)")}");
+        processes[name] = api;
+        Console.WriteLine($"{name}: {(settings.Length > 0 ? settings : "(no extra settings)")} {string.Join(" ", environment)} {dll}");
     }
     var (_, raw) = await ColdStartAsync(rawDll, raw: true, appConnection, signingKey);
     started.Add(raw);
     targets.Add(("raw", Url(raw)));
+    processes["raw"] = raw;
     using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
     {
         Timeout = TimeSpan.FromSeconds(30),
     };
 
     var scenarios = await Scenarios.BuildAsync(http, targets[0].Url, connectionString);
+    if (options.Only.Count > 0)
+    {
+        scenarios = [.. scenarios.Where(s => options.Only.Any(o => s.Name.Contains(o, StringComparison.OrdinalIgnoreCase)))];
+    }
     var mismatches = 0;
     foreach (var target in targets.SkipLast(1))
     {
@@ -97,7 +122,14 @@ try
             // alternate which goes first, so neither always follows the other's leftovers (autovacuum, caches)
             foreach (var (name, baseUrl) in round % 2 == 0 ? targets : targets.AsEnumerable().Reverse())
             {
-                results[scenario.Name][name].Add(await Load.RunAsync(http, baseUrl, scenario.Urls, options.Clients, options.Round, record: true));
+                // the app's own CPU time over the round: what a request costs it, whatever else the machine runs
+                var process = processes[name];
+                process.Refresh();
+                var cpuBefore = process.TotalProcessorTime;
+                var samples = await Load.RunAsync(http, baseUrl, scenario.Urls, options.Clients, options.Round, record: true);
+                process.Refresh();
+                samples.Cpu(process.TotalProcessorTime - cpuBefore);
+                results[scenario.Name][name].Add(samples);
             }
         }
         Console.WriteLine($"round {round + 1}/{options.Rounds} done");
@@ -105,8 +137,8 @@ try
 
     Console.WriteLine();
     Console.WriteLine($"{options.Listings:N0} listings, {options.Clients} clients, {options.Rounds} interleaved rounds of {options.Round.TotalSeconds:0.#} s per app and scenario");
-    Console.WriteLine("| scenario | app | req/s | p50 | p99 | req/s vs raw |");
-    Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: |");
+    Console.WriteLine("| scenario | app | req/s | p50 | p99 | req/s vs raw | CPU per request | raw's CPU / app's |");
+    Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     foreach (var scenario in scenarios)
     {
         var floor = results[scenario.Name]["raw"].Summary();
@@ -115,7 +147,7 @@ try
             var a = results[scenario.Name][name].Summary();
             var errors = a.Errors > 0 ? $" ({a.Errors} errors)" : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {scenario.Name} | {name} | {a.Rps:0} | {a.P50:0.0} ms | {a.P99:0.0} ms | {(name == "raw" ? "" : $"**{a.Rps / floor.Rps:0.00}x**")} |{errors}"));
+                $"| {scenario.Name} | {name} | {a.Rps:0} | {a.P50:0.0} ms | {a.P99:0.0} ms | {(name == "raw" ? "" : $"**{a.Rps / floor.Rps:0.00}x**")} | {a.CpuUs:0} us | {(name == "raw" ? "" : $"{floor.CpuUs / a.CpuUs:0.00}x")} |{errors}"));
         }
     }
     Console.WriteLine(mismatches == 0 ? "JSON: identical bytes for every request" : $"JSON: {mismatches} request(s) answered differently");
@@ -128,10 +160,19 @@ finally
         ApiProcess.Stop(process);
     }
     NpgsqlConnection.ClearAllPools();
-    if (!options.Keep)
+    if (!options.Keep && options.Database is null)
     {
         await Admin(server, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
     }
+}
+
+static async Task<bool> Exists(string server, string database)
+{
+    await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false }.ConnectionString);
+    await admin.OpenAsync();
+    await using var command = new NpgsqlCommand("SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)", admin);
+    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = database });
+    return (bool)(await command.ExecuteScalarAsync())!;
 }
 
 static string Url(Process p) => (string)p.StartInfo.Environment["RAWFLOOR_URL"]!;
@@ -145,7 +186,7 @@ static async Task Admin(string server, string sql)
 }
 
 /// <summary>Starts an app (the API's dll or this program in serve mode) and times process start to its first 200 of /health/ready.</summary>
-static async Task<(double Ms, Process Process)> ColdStartAsync(string dll, bool raw, string connectionString, string signingKey)
+static async Task<(double Ms, Process Process)> ColdStartAsync(string dll, bool raw, string connectionString, string signingKey, List<string>? environment = null)
 {
     int port;
     using (var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
@@ -168,6 +209,10 @@ static async Task<(double Ms, Process Process)> ColdStartAsync(string dll, bool 
     start.Environment["Marketplace__RateLimiting__Enabled"] = "false";
     start.Environment["Marketplace__Database__MigrateOnStartup"] = "false";
     start.Environment["Logging__LogLevel__Default"] = "Warning";
+    foreach (var setting in environment ?? [])
+    {
+        start.Environment[setting.Split('=', 2)[0]] = setting.Split('=', 2)[1];
+    }
     using var probe = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(1) }) { BaseAddress = new Uri(url) };
     var clock = Stopwatch.StartNew();
     var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {dll}");
@@ -199,7 +244,8 @@ static async Task<(double Ms, Process Process)> ColdStartAsync(string dll, bool 
 }
 
 internal sealed record Options(int Providers, int Listings, int Clients, TimeSpan Warmup, TimeSpan Round, int Rounds, string? Connection,
-    int ColdStarts, List<string> ApiDlls, List<(string Name, string Settings)> Variants, bool Keep)
+    int ColdStarts, List<string> ApiDlls, List<(string Name, string Settings)> Variants, bool Keep,
+    string? Database, List<(string Name, string Dll)> Targets, List<(string Name, string Setting)> Environment, List<string> Only)
 {
     public static Options Parse(string[] args)
     {
@@ -212,7 +258,11 @@ internal sealed record Options(int Providers, int Listings, int Clients, TimeSpa
             Value("--connection"), (int)Number("--cold-starts", "0"),
             [.. All("--api-dll").Select(Path.GetFullPath)],
             [.. All("--variant").Select(v => (v.Split('=', 2)[0], v.Split('=', 2).ElementAtOrDefault(1) ?? ""))],
-            args.Contains("--keep"));
+            args.Contains("--keep"),
+            Value("--database"),
+            [.. All("--target").Select(v => (v.Split('=', 2)[0], Path.GetFullPath(v.Split('=', 2)[1])))],
+            [.. All("--env").Select(v => (v.Split('=', 2)[0], v.Split('=', 2)[1]))],
+            [.. All("--only")]);
     }
 
     public static string FindRepo()
@@ -310,12 +360,17 @@ internal static class Load
         private double seconds;
         private int errors;
 
+        private TimeSpan cpu;
+
         public void Add(Samples other)
         {
             latencies.AddRange(other.latencies);
             seconds += other.seconds;
             errors += other.errors;
+            cpu += other.cpu;
         }
+
+        public void Cpu(TimeSpan used) => cpu = used;
 
         public void Record(double ms, bool ok)
         {
@@ -328,11 +383,11 @@ internal static class Load
 
         public void Took(double s) => seconds = s;
 
-        public (double Rps, double P50, double P99, int Errors) Summary()
+        public (double Rps, double P50, double P99, int Errors, double CpuUs) Summary()
         {
             var sorted = latencies.Order().ToArray();
             double At(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-            return (sorted.Length / seconds, At(0.50), At(0.99), errors);
+            return (sorted.Length / seconds, At(0.50), At(0.99), errors, cpu.TotalMicroseconds / Math.Max(1, sorted.Length));
         }
     }
 

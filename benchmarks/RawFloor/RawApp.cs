@@ -27,7 +27,8 @@ internal static class RawApp
         var connectionString = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("ConnectionStrings__Marketplace")) { Timezone = "UTC" }.ConnectionString;
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var cursors = new Cursors(System.Text.Encoding.UTF8.GetBytes(Environment.GetEnvironmentVariable("Marketplace__Auth__SigningKey")!));
-        var countViews = Environment.GetEnvironmentVariable("RAWFLOOR_COUNT_VIEWS") != "false";
+        // the API counts views in memory, off the request's SQL (ListingViews): the floor runs the SELECT alone unless asked
+        var countViews = Environment.GetEnvironmentVariable("RAWFLOOR_COUNT_VIEWS") == "true";
 
         app.MapGet("/health/ready", async () =>
         {

@@ -221,8 +221,8 @@ public static class Data
     }
 
     /// <summary>Straight through Npgsql with the reader below (linq2db's execution costs ~50 us more per page).</summary>
-    public static Task<List<Row>> QueryAsync(Db db, BrowseSql sql, CancellationToken ct) =>
-        Pg.QueryAsync(db, sql.Sql, Read, ct, [.. sql.Parameters.Select(Pg.From)]);
+    public static Task<List<Row>> QueryAsync(Npgsql.NpgsqlConnection connection, BrowseSql sql, CancellationToken ct) =>
+        Pg.QueryAsync(connection, sql.Sql, Read, ct, [.. sql.Parameters.Select(Pg.From)]);
 
     /// <summary>The cursor after this row for this sort.</summary>
     public static BrowseCursor CursorAfter(string sort, Row row) => sort switch

@@ -48,7 +48,7 @@ public sealed class Endpoint(ReadDb reads, Cursors cursors, TimeProvider clock, 
         var after = cursors.Decode<BrowseCursor>(r.Cursor, scope);
         var limit = r.Limit ?? Paging.DefaultLimit;
         var sql = Data.BuildSql(r, after, limit + 1, now, rumSchema);
-        var rows = await reads.QueryAsync(db => Data.QueryAsync(db, sql, ct));
+        var rows = await reads.ReadAsync(connection => Data.QueryAsync(connection, sql, ct), ct);
         var page = cursors.Page(rows, limit, row => Data.CursorAfter(sort, row), scope);
         await Send.OkAsync(new CursorPage<Item>([.. page.Items.Select(row => row.Item)], page.NextCursor), ct);
     }

@@ -21,8 +21,8 @@ internal static class Data
          WHERE l.slug = $1 AND l.deleted_at IS NULL
         """;
 
-    public static async Task<Found?> GetAsync(Db db, string slug, CancellationToken ct) =>
-        (await Pg.QueryAsync(db, BySlugSql, Read, ct, Pg.P(slug))).FirstOrDefault();
+    public static async Task<Found?> GetAsync(NpgsqlConnection connection, string slug, CancellationToken ct) =>
+        (await Pg.QueryAsync(connection, BySlugSql, Read, ct, Pg.P(slug))).FirstOrDefault();
 
     private static Found Read(NpgsqlDataReader r) => new(
         new ListingRow

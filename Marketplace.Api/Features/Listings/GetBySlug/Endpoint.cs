@@ -26,7 +26,7 @@ public sealed class Endpoint(ReadDb reads, ListingViews views) : Endpoint<Reques
 
     public override async Task HandleAsync(Request r, CancellationToken ct)
     {
-        var found = await reads.QueryAsync(d => Data.GetAsync(d, r.Slug, ct)) ?? throw ApiProblem.NotFound("listing");
+        var found = await reads.ReadAsync(connection => Data.GetAsync(connection, r.Slug, ct), ct) ?? throw ApiProblem.NotFound("listing");
         var listing = found.Listing;
         var owner = HttpContext.OptionalUser()?.ProviderId == listing.ProviderId;
         var isPublic = listing.Status == "active" && found.ProviderStatus == "active" && !found.ProviderDeleted;
