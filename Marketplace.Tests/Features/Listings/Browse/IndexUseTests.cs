@@ -114,19 +114,31 @@ public sealed class IndexUseTests(SeededCatalogueFixture catalogue) : IClassFixt
     {
         var plan = await ExplainAsync(new Request { Sort = sort }, new BrowseCursor(sort, 500, Price: price));
         Assert.Contains($"Index Cond: ((price_cents IS NOT NULL) AND (ROW(price_cents, id) {direction} ROW(", plan);
-        // the no-price tail is the NULL range of the same index, in id order
-        Assert.Contains("Index Cond: (price_cents IS NULL)", plan);
-        Assert.Single(Regex.Matches(plan, "Sort Key:")); // only the two pages are merged
+        Assert.Contains("ix_service_listings_live_unpriced", plan);
     }
 
     [Fact]
-    public async Task The_no_price_tail_of_a_price_sort_is_the_null_range_of_the_price_index()
+    public async Task The_no_price_tail_of_a_price_sort_reads_its_own_index()
     {
         var plan = await ExplainAsync(new Request { Sort = Sorts.PriceAsc }, new BrowseCursor(Sorts.PriceAsc, 900, Price: long.MaxValue));
-        Assert.Contains("Index Scan using ix_service_listings_live_price", plan);
-        Assert.Contains("Index Cond: ((price_cents IS NULL) AND (id > 900))", plan);
+        Assert.Contains("ix_service_listings_live_unpriced", plan);
+        Assert.Contains("Index Cond: (id > 900)", plan);
         Assert.DoesNotContain("price_cents IS NOT NULL", plan);
-        Assert.DoesNotContain("Sort Key:", plan);
+    }
+
+    /// <summary>
+    /// With a search text and no category, state or city, the no-price tail walks its own small index in
+    /// id order too, rather than AND a bitmap of every match with the NULL range of the price index and
+    /// sort them (what the planner chose when the tail was ordered by (price_cents, id)).
+    /// </summary>
+    [Theory]
+    [InlineData(Sorts.PriceAsc)]
+    [InlineData(Sorts.PriceDesc)]
+    public async Task A_search_with_a_price_sort_reads_the_no_price_tail_in_order(string sort)
+    {
+        var plan = await ExplainAsync(new Request { Q = "agility training", Sort = sort }, null);
+        Assert.True(plan.Contains("using ix_service_listings_live_unpriced", StringComparison.Ordinal), plan);
+        Assert.DoesNotContain("BitmapAnd", plan);
     }
 
     /// <summary>
