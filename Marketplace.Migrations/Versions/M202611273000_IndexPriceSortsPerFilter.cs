@@ -27,9 +27,10 @@ namespace Marketplace.Migrations.Versions;
 /// every match without a price (q=agility training, price_asc: 2.7 -> 51 ms at 200k). The write cost:
 /// service_listings has 21 indexes instead of 17, so each insert and each non-HOT update (a view flush,
 /// since view_count is indexed) writes four more index entries, all of them in partial indexes of live
-/// listings only; at 1M listings the four take 143 MB (benchmarks/ListingSearch/README.md). Combinations outside these (category + city without a state,
-/// subcategory, zip, price type, provider with a price sort) walk the nearest of them and test the rest
-/// on the row: bounded by the filter's selectivity within it, not by the catalogue.
+/// listings only; at 1M listings the four take 143 MB (benchmarks/ListingSearch/README.md).
+/// Combinations outside these (category + city without a state, subcategory, zip, price type, provider
+/// with a price sort) walk the nearest of them and test the rest on the row: bounded by the filter's
+/// selectivity within it, not by the catalogue.
 /// </summary>
 [Migration(202611273000, "Index price sorts under category, state, city and category + state, the no-price tail included")]
 public sealed class M202611273000_IndexPriceSortsPerFilter : Migration
