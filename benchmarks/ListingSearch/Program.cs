@@ -41,7 +41,7 @@ try
         var availability = await AvailabilityDataSet.LoadAsync(connectionString);
         Console.WriteLine($"loaded {availability.Plans:N0} availability plans, {availability.HeldSeats:N0} booked seats and {availability.FreeDays:N0} free-day rows in {clock.Elapsed.TotalSeconds:0.0} s");
     }
-    if (options.Database is null)
+    if (options.Database is null && !options.NoRum)
     {
         // the opt-in RUM index (Marketplace.Migrations.RumIndex), built after the load (bulk inserts into it cost 20x)
         clock.Restart();
@@ -81,6 +81,11 @@ try
     scenarios.AddRange(AvailabilityScenarios.Build());
     scenarios.AddRange(CoverageScenarios.Browse());
     scenarios.AddRange(await CoverageScenarios.AccountsAsync(http, connectionString));
+    if (options.Only is { } only)
+    {
+        var wanted = only.Split('|', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        scenarios = [.. scenarios.Where(s => wanted.Any(w => s.Name.Contains(w, StringComparison.Ordinal)))];
+    }
     // steady state first: every scenario once through warm-up (JIT tiering, caches, pools), then the measured runs
     foreach (var scenario in scenarios)
     {
@@ -220,7 +225,7 @@ static async Task<string> ExplainAsync(string connectionString, Scenario scenari
     return plans.ToString().TrimEnd();
 }
 
-internal sealed record Options(int Providers, int Listings, int Clients, TimeSpan Warmup, TimeSpan Duration, int? Pool, int? AutoPrepare, bool Keep, string? Database)
+internal sealed record Options(int Providers, int Listings, int Clients, TimeSpan Warmup, TimeSpan Duration, int? Pool, int? AutoPrepare, bool Keep, string? Database, bool NoRum, string? Only)
 {
     public static Options Parse(string[] args)
     {
@@ -234,7 +239,11 @@ internal sealed record Options(int Providers, int Listings, int Clients, TimeSpa
             Value("--pool") is { } pool ? int.Parse(pool, CultureInfo.InvariantCulture) : null,
             Value("--auto-prepare") is { } prepare ? int.Parse(prepare, CultureInfo.InvariantCulture) : null,
             args.Contains("--keep"),
-            Value("--database"));
+            Value("--database"),
+            // --no-rum: load without the opt-in RUM index (building it over 1M listings takes ~30 minutes)
+            args.Contains("--no-rum"),
+            // --only TEXT: measure only the scenarios whose name contains TEXT (| separates several)
+            Value("--only"));
     }
 
     /// <summary>The repository root (where Marketplace.sln is), from the working directory or the binary's.</summary>
