@@ -102,7 +102,7 @@ public sealed class SchemaTests(AppFixture app) : IClassFixture<AppFixture>
     [InlineData("providers", "(status, activated_at)")]
     [InlineData("providers", "(city, state, status)")]
     [InlineData("service_listings", "UNIQUE INDEX", "(slug)")]
-    [InlineData("service_listings", "(provider_id, status)")]
+    [InlineData("service_listings", "(provider_id, status, created_at DESC, id DESC)")] // the seed's (provider_id, status), extended for own listings' order (M202611273001)
     [InlineData("service_listings", "(category, status, published_at DESC)")]
     [InlineData("service_listings", "(state, city, category, status)")]
     [InlineData("service_listings", "USING gin (search_vector)")]
