@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace Marketplace.Tests.Features.Listings;
 
@@ -195,14 +196,18 @@ public sealed class ViewsTests(AppFixture app) : IClassFixture<AppFixture>
     public async Task Stopping_the_host_flushes_the_views_it_holds()
     {
         var (_, id, slug) = await ListingAsync();
-        var host = Host();
+        var logs = new LogCapture();
+        var host = Host().WithWebHostBuilder(b => b.ConfigureServices(s => s.AddLogging(l => l.AddProvider(logs))));
         await ViewAsync(host, slug, await app.CreateAsync());
         await ViewAsync(host, slug, await app.CreateAsync());
         Assert.Equal(0, await ViewCountAsync(id));
+        Assert.Equal(2, Views(host).Pending);
 
         await host.DisposeAsync();
 
-        Assert.Equal(2, await ViewCountAsync(id));
+        var count = await ViewCountAsync(id);
+        Assert.True(count == 2, $"{count} views counted after the stop; the host logged: "
+            + string.Join(" | ", logs.Lines.Where(l => l.Contains("ListingView", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal) || l.Contains("stop", StringComparison.OrdinalIgnoreCase))));
     }
 
     [Fact]
