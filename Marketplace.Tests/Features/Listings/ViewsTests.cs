@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Marketplace.Tests.Features.Listings;
@@ -203,6 +204,9 @@ public sealed class ViewsTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal(0, await ViewCountAsync(id));
         Assert.Equal(2, Views(host).Pending);
 
+        // a graceful stop as in production (SIGTERM: the host stops its services), not the factory's disposal,
+        // which disposes its TestServer before it stops the host
+        await host.Services.GetRequiredService<IHost>().StopAsync(CancellationToken.None);
         await host.DisposeAsync();
 
         var count = await ViewCountAsync(id);
