@@ -278,11 +278,11 @@ internal sealed class ListingViewFlush(ListingViews views, MarketplaceOptions op
         }
     }
 
-    private async Task FlushAsync(CancellationToken ct)
+    private async Task<int> FlushAsync(CancellationToken ct)
     {
         try
         {
-            await views.FlushAsync(ct);
+            return await views.FlushAsync(ct);
         }
         finally
         {
@@ -300,7 +300,9 @@ internal sealed class ListingViewFlush(ListingViews views, MarketplaceOptions op
         {
             // a budget of its own: the host's stop token may already be spent by the services stopped before this one
             using var budget = new CancellationTokenSource(StopFlushBudget);
-            await FlushAsync(budget.Token);
+            var held = views.Pending;
+            var counted = await FlushAsync(budget.Token);
+            logger.LogInformation("Flushed the {Held} listing views held at shutdown ({Counted} new viewers counted)", held, counted);
         }
         catch (Exception ex)
         {

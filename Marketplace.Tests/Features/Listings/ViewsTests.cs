@@ -198,11 +198,13 @@ public sealed class ViewsTests(AppFixture app) : IClassFixture<AppFixture>
     {
         var (_, id, slug) = await ListingAsync();
         var logs = new LogCapture();
-        var host = Host().WithWebHostBuilder(b => b.ConfigureServices(s => s.AddLogging(l => l.AddProvider(logs))));
+        var host = Host().WithWebHostBuilder(b => b.ConfigureServices(s => s.AddLogging(l => l.AddProvider(logs)
+            .AddFilter<LogCapture>(typeof(ListingViews).Namespace, LogLevel.Information))));
         await ViewAsync(host, slug, await app.CreateAsync());
         await ViewAsync(host, slug, await app.CreateAsync());
         Assert.Equal(0, await ViewCountAsync(id));
-        Assert.Equal(2, Views(host).Pending);
+        var held = Views(host);
+        Assert.Equal(2, held.Pending);
 
         // a graceful stop as in production (SIGTERM: the host stops its services), not the factory's disposal,
         // which disposes its TestServer before it stops the host
@@ -210,7 +212,9 @@ public sealed class ViewsTests(AppFixture app) : IClassFixture<AppFixture>
         await host.DisposeAsync();
 
         var count = await ViewCountAsync(id);
-        Assert.True(count == 2, $"{count} views counted after the stop; the host logged: "
+        using var db = app.Db();
+        var viewerRows = await db.ExecuteAsync<int>("SELECT count(*)::int FROM marketplace.listing_viewers WHERE listing_id = :id", new { id });
+        Assert.True(count == 2, $"{count} views counted after the stop, {viewerRows} viewer rows, {held.Pending} views still held; the host logged: "
             + string.Join(" | ", logs.Lines.Where(l => l.Contains("ListingView", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal) || l.Contains("stop", StringComparison.OrdinalIgnoreCase))));
     }
 
