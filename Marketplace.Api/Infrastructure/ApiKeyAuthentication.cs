@@ -71,20 +71,6 @@ internal sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeO
     public static Task EnforceScopeAsync(HttpContext http, RequestDelegate next) =>
         http.Items[typeof(CurrentUser)] is CurrentUser { ApiKeyScope: "read" }
             && !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method))
-            ? ForbidAsync(http)
+            ? Errors.WriteProblemAsync(http, StatusCodes.Status403Forbidden, "insufficient_scope", "Forbidden", "This API key may only read (GET); use a write key.")
             : next(http);
-
-    private static async Task ForbidAsync(HttpContext http)
-    {
-        http.Response.StatusCode = StatusCodes.Status403Forbidden;
-        var problem = new ProblemDetails
-        {
-            Status = StatusCodes.Status403Forbidden,
-            Title = "Forbidden",
-            Detail = "This API key may only read (GET); use a write key.",
-            Instance = http.Request.Path,
-        };
-        problem.Extensions["code"] = "insufficient_scope";
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
-    }
 }

@@ -75,6 +75,22 @@ internal static class Errors
         _ => "error",
     };
 
+    /// <summary>Answers a problem from a middleware (outside any endpoint): the status, its title and detail, and the problem's code.</summary>
+    public static Task WriteProblemAsync(HttpContext http, int status, string code, string title, string detail)
+    {
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Instance = http.Request.Path };
+        problem.Extensions["code"] = code;
+        return WriteProblemAsync(http, problem);
+    }
+
+    /// <summary>Answers a problem built by the caller (its status is the response's).</summary>
+    public static Task WriteProblemAsync(HttpContext http, ProblemDetails problem)
+    {
+        http.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
+        return http.RequestServices.GetRequiredService<IProblemDetailsService>()
+            .WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem }).AsTask();
+    }
+
     /// <summary>FastEndpoints' validation failures as one problem: <c>errors</c> maps camelCase field names to messages.</summary>
     public static object ValidationProblem(List<ValidationFailure> failures, HttpContext http, int statusCode)
     {

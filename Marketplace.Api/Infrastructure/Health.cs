@@ -53,8 +53,7 @@ internal static class Health
             {
                 await using var connection = primary.Create();
                 await connection.OpenAsync(ct);
-                await using var command = new Npgsql.NpgsqlCommand("SELECT 1", connection);
-                await command.ExecuteScalarAsync(ct);
+                await Pg.QueryAsync(connection, "SELECT 1", r => r.GetInt32(0), ct);
                 return HealthCheckResult.Healthy("database reachable");
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
@@ -77,15 +76,8 @@ internal static class Health
             {
                 await using var connection = primary.Create();
                 await connection.OpenAsync(ct);
-                HashSet<long> applied;
-                if (await VersionTableExistsAsync(connection, ct))
-                {
-                    applied = [.. await Pg.QueryAsync(connection, AppliedSql, r => r.GetInt64(0), ct)];
-                }
-                else
-                {
-                    applied = [];
-                }
+                var versionTableExists = (await Pg.QueryAsync(connection, "SELECT to_regclass($1) IS NOT NULL", r => r.GetBoolean(0), ct, Pg.P(VersionTable)))[0];
+                HashSet<long> applied = versionTableExists ? [.. await Pg.QueryAsync(connection, AppliedSql, r => r.GetInt64(0), ct)] : [];
                 var pending = MarketplaceMigrator.Known.Count(m => !applied.Contains(m.Version));
                 return pending == 0
                     ? HealthCheckResult.Healthy($"schema up to date at version {MarketplaceMigrator.Known[^1].Version}")
@@ -95,13 +87,6 @@ internal static class Health
             {
                 return HealthCheckResult.Unhealthy("unknown: database unreachable");
             }
-        }
-
-        private static async Task<bool> VersionTableExistsAsync(Npgsql.NpgsqlConnection connection, CancellationToken ct)
-        {
-            await using var command = new Npgsql.NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection);
-            command.Parameters.Add(Pg.P(VersionTable));
-            return (bool)(await command.ExecuteScalarAsync(ct))!;
         }
     }
 

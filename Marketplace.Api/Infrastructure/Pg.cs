@@ -48,19 +48,10 @@ public static class Pg
     }
 
     /// <summary>The rows of a query, each read by <paramref name="read"/> (by ordinal).</summary>
-    public static async Task<List<T>> QueryAsync<T>(Db db, string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params NpgsqlParameter[] parameters)
-    {
-        await using var command = await CommandAsync(db, sql, parameters, ct);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(read(reader));
-        }
-        return rows;
-    }
+    public static async Task<List<T>> QueryAsync<T>(Db db, string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params NpgsqlParameter[] parameters) =>
+        await QueryAsync(await ConnectionAsync(db, ct), sql, read, ct, parameters);
 
-    /// <summary>The rows of a query on an open connection (<see cref="ReadDb.ReadAsync{T}"/>), each read by <paramref name="read"/>.</summary>
+    /// <summary>The rows of a query on an open connection (the Db's, or <see cref="ReadDb.ReadAsync{T}"/>'s), each read by <paramref name="read"/>.</summary>
     public static async Task<List<T>> QueryAsync<T>(NpgsqlConnection connection, string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params NpgsqlParameter[] parameters)
     {
         await using var command = new NpgsqlCommand(sql, connection);

@@ -100,20 +100,11 @@ internal static class RateLimiting
     /// <summary>The caller's IP as the forwarded-headers middleware resolved it.</summary>
     private static string ClientIp(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
-    private static async Task WriteRejectionAsync(HttpContext http, int seconds)
+    private static Task WriteRejectionAsync(HttpContext http, int seconds)
     {
-        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        var problem = new ProblemDetails
-        {
-            Status = StatusCodes.Status429TooManyRequests,
-            Title = "Too many requests",
-            Detail = $"Too many requests from this address; retry in {seconds} seconds.",
-            Instance = http.Request.Path,
-        };
-        problem.Extensions["code"] = "rate_limited";
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>()
-            .WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
+        return Errors.WriteProblemAsync(http, StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests",
+            $"Too many requests from this address; retry in {seconds} seconds.");
     }
 }
 

@@ -47,14 +47,14 @@ public static class RequestLimits
         {
             if (http.Request.Path.Value?.Length + http.Request.QueryString.Value?.Length > MaxUrlLength)
             {
-                return WriteAsync(http, StatusCodes.Status414RequestUriTooLong, "uri_too_long", "URI too long",
+                return Errors.WriteProblemAsync(http, StatusCodes.Status414RequestUriTooLong, "uri_too_long", "URI too long",
                     $"The path and query string must not exceed {MaxUrlLength} characters.");
             }
 
             var limit = http.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize ?? defaultLimit;
             if (http.Request.ContentLength > limit)
             {
-                return WriteAsync(http, StatusCodes.Status413PayloadTooLarge, "payload_too_large", "Payload too large", TooLarge(limit));
+                return Errors.WriteProblemAsync(http, StatusCodes.Status413PayloadTooLarge, "payload_too_large", "Payload too large", TooLarge(limit));
             }
             if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } kestrel)
             {
@@ -71,15 +71,6 @@ public static class RequestLimits
     }
 
     public static string TooLarge(long limit) => $"The request body must not exceed {limit} bytes.";
-
-    private static async Task WriteAsync(HttpContext http, int status, string code, string title, string detail)
-    {
-        http.Response.StatusCode = status;
-        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Instance = http.Request.Path };
-        problem.Extensions["code"] = code;
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>()
-            .WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
-    }
 
     /// <summary>A request body that fails, as Kestrel's does, once more than the limit has been read.</summary>
     private sealed class LimitedBody(Stream inner, long limit) : Stream

@@ -192,27 +192,11 @@ internal static class StrictInput
         return app;
     }
 
-    private static async Task UnsupportedMediaTypeAsync(HttpContext http, Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata accepts)
-    {
-        // FastEndpoints answers this case with a bare 415 it has already started; answer it here as a problem
-        http.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
-        var unsupported = new Microsoft.AspNetCore.Mvc.ProblemDetails
-        {
-            Status = StatusCodes.Status415UnsupportedMediaType,
-            Title = "Unsupported media type",
-            Detail = $"Send the body as {string.Join(" or ", accepts.ContentTypes)}.",
-            Instance = http.Request.Path,
-        };
-        unsupported.Extensions["code"] = "unsupported_media_type";
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>()
-            .WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = unsupported });
-    }
+    // FastEndpoints answers this case with a bare 415 it has already started; answer it here as a problem
+    private static Task UnsupportedMediaTypeAsync(HttpContext http, Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata accepts) =>
+        Errors.WriteProblemAsync(http, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "Unsupported media type",
+            $"Send the body as {string.Join(" or ", accepts.ContentTypes)}.");
 
-    private static async Task RejectAsync(HttpContext http, List<FluentValidation.Results.ValidationFailure> failures)
-    {
-        var problem = (Microsoft.AspNetCore.Http.HttpValidationProblemDetails)Errors.ValidationProblem(failures, http, StatusCodes.Status400BadRequest);
-        http.Response.StatusCode = StatusCodes.Status400BadRequest;
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>()
-            .WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
-    }
+    private static Task RejectAsync(HttpContext http, List<FluentValidation.Results.ValidationFailure> failures) =>
+        Errors.WriteProblemAsync(http, (Microsoft.AspNetCore.Http.HttpValidationProblemDetails)Errors.ValidationProblem(failures, http, StatusCodes.Status400BadRequest));
 }
