@@ -50,6 +50,9 @@ public enum PaymentOutcome
 
     /// <summary>The amount is not the invoice's balance: recorded, never marked paid.</summary>
     AmountMismatch,
+
+    /// <summary>A manual payment past the booking's payment window: refused, nothing written (the expiry job expires the booking).</summary>
+    WindowClosed,
 }
 
 public enum RefundOutcome
@@ -209,6 +212,12 @@ public static class Ledger
         var batch = new WriteBatch(now);
         var facts = new { payment.Method, payment.AmountCents, payment.PaymentIntentId, payment.ChargeId, payment.StripeFeesCents, payment.ManualMethod, payment.ManualReference };
         PaymentOutcome outcome;
+        var lapsed = b.TransactionStatus == "invoiced" && b.HoldUntil is { } holdUntil && holdUntil <= now;
+        if (lapsed && payment.Method != "stripe")
+        {
+            // the provider records money the platform never saw: past the window it is refused, and nothing is written
+            return new PaymentResult(PaymentOutcome.WindowClosed, null);
+        }
         if (b.InvoiceStatus is "paid" or "refunded")
         {
             outcome = payment.PaymentIntentId is not null && payment.PaymentIntentId == b.PaymentIntentId
@@ -219,9 +228,9 @@ public static class Ledger
                 batch.Audit(new AuditEntry("invoice", b.InvoiceId, "duplicate_payment", b.InvoiceStatus, b.InvoiceStatus, payment.ActorUserId, payment.ActorRole, facts));
             }
         }
-        else if (b.InvoiceStatus == "void" || b.TransactionStatus is "cancelled" or "expired" or "declined" || Lapsed(b, now))
+        else if (b.InvoiceStatus == "void" || b.TransactionStatus is "cancelled" or "expired" or "declined" || lapsed)
         {
-            if (Lapsed(b, now))
+            if (lapsed)
             {
                 // past its payment window the booking no longer holds its slot (another client may have booked it
                 // already): it expires here, as the expiry job would have, and the money is flagged, never applied
@@ -279,9 +288,6 @@ public static class Ledger
         await batch.ExecuteAsync(db, ct);
         return new PaymentResult(outcome, outcome == PaymentOutcome.Applied ? b.DeferredRefundedCents : null);
     }
-
-    /// <summary>An invoiced booking whose payment window is over, not yet moved to expired by the job.</summary>
-    private static bool Lapsed(LockedBooking b, DateTime now) => b.TransactionStatus == "invoiced" && b.HoldUntil is { } holdUntil && holdUntil <= now;
 
     /// <summary>
     /// Records that <paramref name="cumulativeRefundedCents"/> of the invoice's payment have been

@@ -1,6 +1,4 @@
 using FastEndpoints;
-using LinqToDB;
-using LinqToDB.Async;
 using Marketplace.Api.Data;
 using Marketplace.Api.Infrastructure;
 using Marketplace.Api.Payments;
@@ -42,21 +40,15 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
             throw ApiProblem.InvalidTransition($"A {invoice.Status} invoice cannot be marked paid.");
         }
 
-        var now = clock.GetUtcNow().UtcDateTime;
-        if (await db.Transactions.AnyAsync(t => t.Id == invoice.TransactionId && t.Status == "invoiced" && t.HoldUntil != null && t.HoldUntil <= now, ct))
-        {
-            throw WindowClosed();
-        }
-
         await db.InTransactionAsync(async c =>
         {
             var outcome = await Ledger.ApplyPaymentAsync(db, clock, options, invoice.TransactionId,
                 new PaymentReceived(invoice.PaymentMethod, invoice.BalanceCents, ManualMethod: req.Method, ManualReference: req.Reference,
                     ActorUserId: me.Id, ActorRole: role), c);
-            if (outcome.Outcome == PaymentOutcome.PaidAfterCancel)
+            if (outcome.Outcome == PaymentOutcome.WindowClosed)
             {
-                // the payment window ended: the expiry the ledger began rolls back with this answer, and the job expires the booking
-                throw WindowClosed();
+                // past its payment window the booking no longer holds its slot (another client may hold it now); the job expires it
+                throw ApiProblem.Conflict("payment_window_closed", "The time to pay this booking is over; its slot was released and the booking expires.");
             }
             if (outcome.Outcome != PaymentOutcome.Applied)
             {
@@ -66,8 +58,4 @@ public sealed class Endpoint(Db db, MarketplaceOptions options, TimeProvider clo
 
         await Send.OkAsync(await InvoiceViews.LoadAsync(db, req.Id, role, options.Currency, ct), ct);
     }
-
-    // past its payment window the booking no longer holds its slot (another client may hold it now)
-    private static ApiProblem WindowClosed() =>
-        ApiProblem.Conflict("payment_window_closed", "The time to pay this booking is over; its slot was released and the booking expires.");
 }
