@@ -68,6 +68,15 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
     private static async Task<JsonElement> BookAsync(HttpClient client, int listingId, DateTime start) =>
         await (await client.PostJson($"{Api}/transactions", new { listingId, requestedStartAt = start, requestedEndAt = start.AddHours(1) })).AssertJson(HttpStatusCode.Created);
 
+    /// <summary>Books the slot at <paramref name="start"/> and opens the invoice's Checkout Session: (booking id, invoice id, session id).</summary>
+    private static async Task<(long Id, int InvoiceId, string SessionId)> BookAndOpenCheckoutAsync(HttpClient client, int listingId, DateTime start)
+    {
+        var booked = await BookAsync(client, listingId, start);
+        var invoiceId = booked.GetProperty("invoice").GetProperty("id").GetInt32();
+        var session = await (await client.PostAsync($"{Api}/invoices/{invoiceId}/pay", null)).AssertJson(HttpStatusCode.OK);
+        return (booked.GetProperty("id").GetInt64(), invoiceId, session.GetProperty("sessionId").GetString()!);
+    }
+
     private static DateTime HourAhead(DateTime now, int days) => now.Date.AddDays(days).AddHours(15);
 
     private async Task<List<string>> EventsAsync(long transactionId)
@@ -193,10 +202,7 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         var client = await app.CreateAsync();
         var asClient = await host.ClientAsync(app, client);
         var start = HourAhead(host.Clock.GetUtcNow().UtcDateTime, 10);
-        var booked = await BookAsync(asClient, listingId, start);
-        var id = booked.GetProperty("id").GetInt64();
-        var invoiceId = booked.GetProperty("invoice").GetProperty("id").GetInt32();
-        var sessionId = (await (await asClient.PostAsync($"{Api}/invoices/{invoiceId}/pay", null)).AssertJson(HttpStatusCode.OK)).GetProperty("sessionId").GetString()!;
+        var (id, invoiceId, sessionId) = await BookAndOpenCheckoutAsync(asClient, listingId, start);
 
         host.Clock.Advance(TimeSpan.FromHours(48) - TimeSpan.FromSeconds(1));
         await host.RunJobAsync();
@@ -241,10 +247,7 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         var first = await app.CreateAsync();
         var asFirst = await host.ClientAsync(app, first);
         var start = HourAhead(host.Clock.GetUtcNow().UtcDateTime, 10);
-        var booked = await BookAsync(asFirst, listingId, start);
-        var id = booked.GetProperty("id").GetInt64();
-        var invoiceId = booked.GetProperty("invoice").GetProperty("id").GetInt32();
-        var sessionId = (await (await asFirst.PostAsync($"{Api}/invoices/{invoiceId}/pay", null)).AssertJson(HttpStatusCode.OK)).GetProperty("sessionId").GetString()!;
+        var (id, invoiceId, sessionId) = await BookAndOpenCheckoutAsync(asFirst, listingId, start);
 
         host.Clock.Advance(TimeSpan.FromHours(48) + TimeSpan.FromSeconds(1));
         var second = (await BookAsync(await host.ClientAsync(app, await app.CreateAsync()), listingId, start)).GetProperty("id").GetInt64();
@@ -287,11 +290,9 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
             // an hour apart, so each round's run of the job finds exactly one booking lapsed: the one its webhook races
             var (_, listingId) = await ListingAsync(instantBooking: true);
             var asClient = await host.ClientAsync(app, await app.CreateAsync());
-            var booked = await BookAsync(asClient, listingId, HourAhead(host.Clock.GetUtcNow().UtcDateTime, 10));
-            var invoiceId = booked.GetProperty("invoice").GetProperty("id").GetInt32();
-            var sessionId = (await (await asClient.PostAsync($"{Api}/invoices/{invoiceId}/pay", null)).AssertJson(HttpStatusCode.OK)).GetProperty("sessionId").GetString()!;
-            app.Stripe.CompleteCheckoutSession(sessionId, null);
-            bookings.Add((booked.GetProperty("id").GetInt64(), invoiceId, sessionId));
+            var booking = await BookAndOpenCheckoutAsync(asClient, listingId, HourAhead(host.Clock.GetUtcNow().UtcDateTime, 10));
+            app.Stripe.CompleteCheckoutSession(booking.SessionId, null);
+            bookings.Add(booking);
             host.Clock.Advance(TimeSpan.FromHours(1));
         }
         host.Clock.Advance(TimeSpan.FromHours(48 - rounds) + TimeSpan.FromSeconds(1));
