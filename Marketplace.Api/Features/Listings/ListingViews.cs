@@ -262,6 +262,7 @@ internal sealed class ListingViewFlush(ListingViews views, MarketplaceOptions op
 {
     private static readonly TimeSpan PurgeEvery = TimeSpan.FromHours(1);
     private static readonly TimeSpan StopFlushBudget = TimeSpan.FromSeconds(15);
+    private readonly SemaphoreSlim stopFlush = new(1, 1);
     private DateTimeOffset nextPurge = DateTimeOffset.MinValue;
 
     protected override string Name => "listing_view_flush";
@@ -296,6 +297,10 @@ internal sealed class ListingViewFlush(ListingViews views, MarketplaceOptions op
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
+        // one stop flush at a time: the host can be stopped twice at once (WebApplication.Run stops it when the lifetime
+        // signals stopping, while whoever signalled may be stopping it too), and the second call must not return, its
+        // flush finding nothing, while the first is still writing what it took
+        await stopFlush.WaitAsync(CancellationToken.None);
         try
         {
             // a budget of its own: the host's stop token may already be spent by the services stopped before this one
@@ -307,6 +312,10 @@ internal sealed class ListingViewFlush(ListingViews views, MarketplaceOptions op
         catch (Exception ex)
         {
             logger.LogError(ex, "The last flush of listing views failed at shutdown: {Pending} views are lost", views.Pending);
+        }
+        finally
+        {
+            stopFlush.Release();
         }
     }
 }
