@@ -18,13 +18,14 @@ public sealed class ConditionalGet
 
 /// <summary>
 /// ETag, If-None-Match and Cache-Control for the endpoints marked <see cref="ConditionalGet"/>.
-/// The ETag is a hash of the answer's bytes, so it changes exactly when the answer does (the
-/// provider summary inside a listing, the viewCount once a flush has counted a view, a review
-/// added to a page...), whichever write changed it, with no version column to keep in step. A
-/// match answers 304 without a body: the database read still runs, the serialised JSON never
-/// leaves the server. Anonymous answers may be kept by shared caches for
-/// Marketplace:Caching:PublicMaxAgeSeconds; an answer to a request with credentials (a bearer
-/// token or an API key, both in Authorization) is personal: <c>private, no-store</c>.
+/// A single resource (a listing, a provider's profile) is tagged by the versions of the rows its
+/// answer is built from (<see cref="VersionETag"/>), so the endpoint answers a matching
+/// If-None-Match from one narrow lookup, before reading or serialising the answer. A list (browse,
+/// reviews) is tagged by a hash of its bytes: it changes exactly when the answer does (a review
+/// added, a listing's provider renamed...), whichever write changed it, and a match answers 304
+/// after the read. A match answers 304 without a body either way. Anonymous answers may be kept
+/// by shared caches for Marketplace:Caching:PublicMaxAgeSeconds; an answer to a request with
+/// credentials (a bearer token or an API key, both in Authorization) is personal: <c>private, no-store</c>.
 /// </summary>
 internal static class ConditionalGets
 {
@@ -58,15 +59,23 @@ internal static class ConditionalGets
         }
         // appended: CORS may already vary the answer by Origin
         response.Headers.Append(HeaderNames.Vary, Vary);
+        var cacheControl = string.IsNullOrEmpty(http.Request.Headers.Authorization) ? publicCacheControl : "private, no-store";
+        if (response.StatusCode == StatusCodes.Status304NotModified && !string.IsNullOrEmpty(response.Headers.ETag))
+        {
+            // answered from the row versions alone (NotModified): no body was built
+            response.Headers.CacheControl = cacheControl;
+            return;
+        }
         if (response.StatusCode != StatusCodes.Status200OK)
         {
             response.Headers.CacheControl = "no-store";
             await body.WriteAsync(buffer.Written, http.RequestAborted);
             return;
         }
-        var etag = ETagOf(buffer.Written.Span);
+        // an endpoint that tags its answer by row versions (VersionETag) has set it already
+        var etag = response.Headers.ETag is { Count: > 0 } versioned ? versioned.ToString() : ETagOf(buffer.Written.Span);
         response.Headers.ETag = etag;
-        response.Headers.CacheControl = string.IsNullOrEmpty(http.Request.Headers.Authorization) ? publicCacheControl : "private, no-store";
+        response.Headers.CacheControl = cacheControl;
         if (Matches(http.Request.Headers.IfNoneMatch, etag))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
@@ -84,6 +93,38 @@ internal static class ConditionalGets
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(body, hash);
         return $"\"{Convert.ToBase64String(hash[..18]).Replace('+', '-').Replace('/', '_')}\"";
+    }
+
+    // the build's identity: a deployment that changes an answer's shape changes every versioned tag (identical builds share it)
+    private static readonly byte[] Build = typeof(ConditionalGets).Assembly.ManifestModule.ModuleVersionId.ToByteArray();
+
+    /// <summary>
+    /// A strong entity tag from the versions of the rows an answer is built from (PostgreSQL's
+    /// <c>xmin</c>: every UPDATE of a row gives it a new one, whichever column and whichever
+    /// writer), so an endpoint can answer If-None-Match from one narrow lookup without reading and
+    /// serialising the whole answer. The same rows give the same tag on the primary and on a
+    /// streaming replica. Any change to a row the answer reads must show in one of the versions.
+    /// </summary>
+    public static string VersionETag(ReadOnlySpan<uint> versions)
+    {
+        Span<byte> input = stackalloc byte[Build.Length + versions.Length * sizeof(uint)];
+        Build.CopyTo(input);
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(versions).CopyTo(input[Build.Length..]);
+        return ETagOf(input);
+    }
+
+    /// <summary>
+    /// Whether the request's If-None-Match matches <paramref name="etag"/>: then the tag is set on the
+    /// response, and the endpoint answers 304 (the middleware adds Cache-Control and Vary).
+    /// </summary>
+    public static bool NotModified(HttpContext http, string etag)
+    {
+        if (!Matches(http.Request.Headers.IfNoneMatch, etag))
+        {
+            return false;
+        }
+        http.Response.Headers.ETag = etag;
+        return true;
     }
 
     /// <summary>

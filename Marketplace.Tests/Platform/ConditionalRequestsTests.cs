@@ -151,6 +151,80 @@ public sealed class ConditionalRequestsTests(AppFixture app) : IClassFixture<App
     }
 
     [Fact]
+    public async Task The_listing_ETag_is_the_version_of_its_two_rows_so_a_304_needs_neither_the_answer_nor_its_text()
+    {
+        var (provider, id, slug) = await ListingAsync();
+        var url = $"{Base}/listings/{slug}";
+        var etag = await ETagAsync(url, provider.Owner.AccessToken);
+
+        uint[] versions;
+        using (var db = app.Db())
+        {
+            var connection = (Npgsql.NpgsqlConnection)db.OpenDbConnection();
+            await using var command = new Npgsql.NpgsqlCommand(
+                "SELECT l.xmin, p.xmin FROM marketplace.service_listings l JOIN marketplace.providers p ON p.id = l.provider_id WHERE l.id = $1", connection);
+            command.Parameters.Add(new Npgsql.NpgsqlParameter<int> { TypedValue = id });
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            versions = [reader.GetFieldValue<uint>(0), reader.GetFieldValue<uint>(1)];
+        }
+
+        Assert.Equal(Marketplace.Api.Infrastructure.ConditionalGets.VersionETag(versions), etag);
+        await AssertNotModifiedAsync(await GetAsync(url, etag, provider.Owner.AccessToken), etag);
+        // a write that leaves every value as it was still makes a new row version: a new tag, never a stale 304
+        using (var db = app.Db())
+        {
+            await db.Listings.Where(l => l.Id == id).Set(l => l.Title, l => l.Title).UpdateAsync();
+        }
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(url, etag, provider.Owner.AccessToken)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_304_is_still_a_view_and_a_304_is_never_answered_for_a_listing_the_caller_may_not_see()
+    {
+        var (provider, id, slug) = await ListingAsync();
+        var url = $"{Base}/listings/{slug}";
+        var etag = await ETagAsync(url, provider.Owner.AccessToken); // the owner's read is no view
+        var visitor = await app.CreateAsync();
+
+        await AssertNotModifiedAsync(await GetAsync(url, etag, visitor.AccessToken), etag);
+        await Host.Services.GetRequiredService<ListingViews>().FlushAsync(default);
+        using (var db = app.Db())
+        {
+            Assert.Equal(1, await db.Listings.Where(l => l.Id == id).Select(l => l.ViewCount).SingleAsync());
+        }
+
+        // paused: the tag held from before means nothing to the public, the owner still gets its 304
+        await (await app.Client(provider.Owner.AccessToken).PostAsync($"{Base}/listings/{id}/pause", null)).AssertJson(HttpStatusCode.OK);
+        var paused = await ETagAsync(url, provider.Owner.AccessToken);
+        await (await GetAsync(url, paused)).AssertProblem(HttpStatusCode.NotFound, "not_found");
+        await (await GetAsync(url, "*", visitor.AccessToken)).AssertProblem(HttpStatusCode.NotFound, "not_found");
+        await AssertNotModifiedAsync(await GetAsync(url, paused, provider.Owner.AccessToken), paused);
+    }
+
+    [Fact]
+    public async Task The_provider_profile_ETag_is_its_row_version_and_a_provider_no_longer_public_gets_no_304()
+    {
+        var provider = await app.CreateProviderAsync();
+        var url = $"{Base}/providers/{provider.Id}";
+        var etag = await ETagAsync(url);
+
+        using (var db = app.Db())
+        {
+            var version = await db.Providers.Where(p => p.Id == provider.Id).Select(p => Sql.Property<uint>(p, "xmin")).SingleAsync();
+            Assert.Equal(Marketplace.Api.Infrastructure.ConditionalGets.VersionETag([version]), etag);
+        }
+        await AssertNotModifiedAsync(await GetAsync(url, etag), etag);
+
+        using (var db = app.Db())
+        {
+            await db.Providers.Where(p => p.Id == provider.Id).Set(p => p.Status, "suspended").UpdateAsync();
+        }
+        await (await GetAsync(url, etag)).AssertProblem(HttpStatusCode.NotFound, "not_found");
+        await (await GetAsync(url, "*")).AssertProblem(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
     public async Task Reads_with_credentials_are_private_and_anonymous_ones_public()
     {
         var (provider, _, slug) = await ListingAsync();

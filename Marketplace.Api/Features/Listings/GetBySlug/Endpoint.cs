@@ -26,18 +26,35 @@ public sealed class Endpoint(ReadDb reads, ListingViews views) : Endpoint<Reques
 
     public override async Task HandleAsync(Request r, CancellationToken ct)
     {
+        var viewer = HttpContext.OptionalUser();
+        if (HttpContext.Request.Headers.IfNoneMatch.Count > 0
+            && await reads.ReadAsync(connection => Data.VersionAsync(connection, r.Slug, ct), ct) is { } version
+            && Visible(viewer, version.ProviderId, version.Status, version.ProviderStatus, version.ProviderDeleted) is { } ownerOfCached
+            && ConditionalGets.NotModified(HttpContext, version.ETag))
+        {
+            // the client holds the current answer: a view all the same (it is shown again), nothing read or built
+            if (!ownerOfCached)
+            {
+                views.Record(version.Id, HttpContext);
+            }
+            await Send.ResultAsync(TypedResults.StatusCode(StatusCodes.Status304NotModified));
+            return;
+        }
         var found = await reads.ReadAsync(connection => Data.GetAsync(connection, r.Slug, ct), ct) ?? throw ApiProblem.NotFound("listing");
         var listing = found.Listing;
-        var owner = HttpContext.OptionalUser()?.ProviderId == listing.ProviderId;
-        var isPublic = listing.Status == "active" && found.ProviderStatus == "active" && !found.ProviderDeleted;
-        if (!owner && !isPublic)
-        {
-            throw ApiProblem.NotFound("listing");
-        }
+        var owner = Visible(viewer, listing.ProviderId, listing.Status, found.ProviderStatus, found.ProviderDeleted)
+            ?? throw ApiProblem.NotFound("listing");
         if (!owner)
         {
             views.Record(listing.Id, HttpContext);
         }
+        HttpContext.Response.Headers.ETag = found.ETag;
         await Send.OkAsync(ListingDetails.From(listing, found.Provider), ct);
     }
+
+    /// <summary>Whether the caller owns the listing (true), may see it as the public (false), or may not see it (null: 404).</summary>
+    private static bool? Visible(CurrentUser? viewer, int providerId, string status, string providerStatus, bool providerDeleted) =>
+        viewer?.ProviderId == providerId ? true
+        : status == "active" && providerStatus == "active" && !providerDeleted ? false
+        : null;
 }

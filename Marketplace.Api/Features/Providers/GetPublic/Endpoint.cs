@@ -20,6 +20,17 @@ public sealed class Endpoint(ReadDb reads) : Endpoint<Request, Response>
         });
     }
 
-    public override async Task HandleAsync(Request r, CancellationToken ct) =>
-        await Send.OkAsync(await reads.QueryAsync(db => Data.GetAsync(db, r.Id, ct)) ?? throw ApiProblem.NotFound("provider"), ct);
+    public override async Task HandleAsync(Request r, CancellationToken ct)
+    {
+        if (HttpContext.Request.Headers.IfNoneMatch.Count > 0
+            && await reads.ReadAsync(connection => Data.ETagAsync(connection, r.Id, ct), ct) is { } current
+            && ConditionalGets.NotModified(HttpContext, current))
+        {
+            await Send.ResultAsync(TypedResults.StatusCode(StatusCodes.Status304NotModified));
+            return;
+        }
+        var (profile, etag) = await reads.QueryAsync(db => Data.GetAsync(db, r.Id, ct)) ?? throw ApiProblem.NotFound("provider");
+        HttpContext.Response.Headers.ETag = etag;
+        await Send.OkAsync(profile, ct);
+    }
 }
