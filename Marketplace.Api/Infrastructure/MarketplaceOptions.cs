@@ -43,6 +43,12 @@ public sealed class MarketplaceOptions
         /// <summary>Seconds between flushes of the views held in memory: what a crash can lose at most.</summary>
         public int FlushSeconds { get; set; } = 10;
 
+        /// <summary>
+        /// Seconds between publishes of the counted views into viewCount and the popular sort (a flush counts them in a
+        /// column no index holds; a publish writes the popular sort's index once per listing).
+        /// </summary>
+        public int PublishSeconds { get; set; } = 300;
+
         /// <summary>Distinct viewers held in memory at most between flushes; past it new ones are dropped (and logged).</summary>
         public int MaxPending { get; set; } = 100_000;
 
@@ -347,9 +353,10 @@ internal sealed class MarketplaceOptionsValidator(IHostEnvironment environment) 
         {
             errors.Add("Marketplace:Database:ReplicaRetrySeconds must be between 1 and 3600.");
         }
-        if (o.Views.FlushSeconds is < 1 or > 3600 || o.Views.MaxPending is < 100 or > 10_000_000 || o.Views.RetentionDays is < 1 or > 90)
+        if (o.Views.FlushSeconds is < 1 or > 3600 || o.Views.PublishSeconds is < 1 or > 86400 || o.Views.MaxPending is < 100 or > 10_000_000
+            || o.Views.RetentionDays is < 1 or > 90)
         {
-            errors.Add("Marketplace:Views:FlushSeconds (1-3600), MaxPending (100-10000000) and RetentionDays (1-90) must be in range.");
+            errors.Add("Marketplace:Views:FlushSeconds (1-3600), PublishSeconds (1-86400), MaxPending (100-10000000) and RetentionDays (1-90) must be in range.");
         }
         if (o.Caching.PublicMaxAgeSeconds is < 0 or > 86400)
         {

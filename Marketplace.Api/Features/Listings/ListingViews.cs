@@ -14,10 +14,12 @@ namespace Marketplace.Api.Features.Listings;
 /// Counts listing views off the request path (issue 15, README: listing views). A view is
 /// remembered in memory as (UTC day, listing, viewer) and written by <see cref="ListingViewFlush"/>
 /// every Marketplace:Views:FlushSeconds: the viewer rows go into listing_viewers with ON CONFLICT
-/// DO NOTHING, and only the rows really inserted add to service_listings.view_count, in the same
+/// DO NOTHING, and only the rows really inserted add to service_listings.views_counted, in the same
 /// transaction. So a viewer counts once per listing per day however many instances saw them, and a
-/// read never waits on a write, never moves updatedAt (the trigger skips the flush's transaction)
-/// and never rewrites the listing's indexes (one batched UPDATE per listing per flush does).
+/// read never waits on a write and never moves updatedAt (the trigger skips the flush's
+/// transaction). views_counted is in no index: the flush's one UPDATE per viewed listing is HOT and
+/// writes none of the listing's indexes. <see cref="PublishAsync"/> copies it into view_count (the
+/// answer's viewCount and the popular sort's index) every Marketplace:Views:PublishSeconds.
 /// The viewer is an HMAC (keyed by the JWT signing key, so every instance agrees) of the day, the
 /// listing and either the user id or the client's network (/24 of IPv4, /64 of IPv6) and
 /// User-Agent: the raw values are never stored, and one viewer's rows of two listings or days
@@ -224,12 +226,41 @@ public sealed class ListingViews
             // the listings are locked in id order (LockOrder's FOR NO KEY UPDATE), so two flushes cannot deadlock on them
             await Pg.ExecuteAsync(db, "SELECT id FROM marketplace.service_listings WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE", c, Pg.P(ids));
             await Pg.ExecuteAsync(db, """
-                UPDATE marketplace.service_listings l SET view_count = l.view_count + v.n
+                UPDATE marketplace.service_listings l SET views_counted = l.views_counted + v.n
                   FROM unnest($1::integer[], $2::integer[]) AS v(id, n)
                  WHERE l.id = v.id
                 """, c, Pg.P(ids), Pg.P<int[]>([.. counted.Select(x => x.Views)]));
             return counted.Sum(x => x.Views);
         }, ct);
+    }
+
+    /// <summary>
+    /// Publishes the counted views into <c>view_count</c> (viewCount, the popular sort and its index),
+    /// batch by batch in id order; returns how many listings moved. Rows another transaction holds
+    /// are skipped (SKIP LOCKED) and published the next time, so a publish never waits on a booking
+    /// or a flush, and two instances publishing at once share the work.
+    /// </summary>
+    public async Task<int> PublishAsync(CancellationToken ct)
+    {
+        using var db = new Db(dataOptions);
+        var total = 0;
+        int published;
+        do
+        {
+            published = await db.InTransactionAsync(async c =>
+            {
+                await Pg.ExecuteAsync(db, "SELECT set_config('marketplace.counting_views', 'on', true)", c);
+                return await Pg.ExecuteAsync(db, """
+                    UPDATE marketplace.service_listings l SET view_count = l.views_counted
+                     WHERE l.id IN (SELECT id FROM marketplace.service_listings
+                                     WHERE view_count <> views_counted
+                                     ORDER BY id LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED)
+                    """, c, Pg.P(ChunkSize));
+            }, ct);
+            total += published;
+        }
+        while (published == ChunkSize);
+        return total;
     }
 
     /// <summary>Deletes the viewer rows of days before the retention, batch by batch; returns how many.</summary>
@@ -264,6 +295,7 @@ internal sealed class ListingViewFlush(ListingViews views, MarketplaceOptions op
     private static readonly TimeSpan StopFlushBudget = TimeSpan.FromSeconds(15);
     private readonly SemaphoreSlim stopFlush = new(1, 1);
     private DateTimeOffset nextPurge = DateTimeOffset.MinValue;
+    private DateTimeOffset nextPublish = DateTimeOffset.MinValue;
 
     protected override string Name => "listing_view_flush";
 
@@ -272,6 +304,11 @@ internal sealed class ListingViewFlush(ListingViews views, MarketplaceOptions op
     protected override async Task RunOnceAsync(CancellationToken ct)
     {
         await FlushAsync(ct);
+        if (Clock.GetUtcNow() >= nextPublish)
+        {
+            nextPublish = Clock.GetUtcNow() + TimeSpan.FromSeconds(options.Views.PublishSeconds);
+            await views.PublishAsync(ct);
+        }
         if (Clock.GetUtcNow() >= nextPurge)
         {
             nextPurge = Clock.GetUtcNow() + PurgeEvery;

@@ -19,7 +19,7 @@ public sealed class Endpoint(ReadDb reads, ListingViews views) : Endpoint<Reques
             s.Summary = "View a listing";
             s.Description = "A listing by its slug, with its provider's summary. Public when the listing and its provider are active; "
                 + "the owning provider also sees its drafts and paused listings (send the bearer token). A view by anyone but the "
-                + "owner counts in viewCount, once per viewer and day, within Marketplace:Views:FlushSeconds (README: listing views). A slug always contains a letter: GET with a listing's numeric id is 404 not_found "
+                + "owner counts in viewCount, once per viewer and day, within Marketplace:Views:FlushSeconds + PublishSeconds (README: listing views). A slug always contains a letter: GET with a listing's numeric id is 404 not_found "
                 + "(listings are read by slug; the id addresses PATCH and DELETE).";
         });
     }
