@@ -4,7 +4,11 @@
 // against the same requests with webhooks off, in the same run: rounds off, on, off, on, ..., off, each "on"
 // round compared with the "off" rounds either side of it, and the median of those ratios.
 // Usage: dotnet run -c Release --project benchmarks/EventFanout -- [--changes 2000] [--rounds 3] [--senders 8] [--keep]
-//        [--in-process-receiver] [--api-env KEY=VALUE ...]
+//        [--in-process-receiver] [--api-env KEY=VALUE ...] [--receiver-nice N] [--worker] [--worker-nice N]
+// --worker: delivery runs in a second API process (a worker instance, BackgroundDelivery=true, serving no requests) and
+// the measured instance has Marketplace__Webhooks__BackgroundDelivery=false, the production split README recommends.
+// --receiver-nice / --worker-nice: start that process under nice(1), so on this one machine the scheduler gives the
+// measured instance the CPU first, as the receiver's and the worker's own machines would.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -30,6 +34,9 @@ var rounds = Arg("--rounds", 3);
 var senders = Arg("--senders", 8);
 var keep = args.Contains("--keep");
 var inProcessReceiver = args.Contains("--in-process-receiver");
+var receiverNice = Arg("--receiver-nice", 0);
+var useWorker = args.Contains("--worker");
+var workerNice = Arg("--worker-nice", 0);
 var repo = FindRepoRoot();
 var serverCs = Environment.GetEnvironmentVariable("ConnectionStrings__Marketplace") ?? "Host=127.0.0.1;Port=55432;Username=postgres;Database=postgres";
 var dbName = $"marketplace_fanout_{DateTime.UtcNow:yyyyMMddHHmmss}";
@@ -52,9 +59,10 @@ if (inProcessReceiver)
 else
 {
     var self = typeof(Run).Assembly.Location;
-    receiverProcess = Process.Start(Environment.ProcessPath!.EndsWith("dotnet", StringComparison.Ordinal)
-        ? new ProcessStartInfo(Environment.ProcessPath, $"\"{self}\" receive {receiverPort}")
-        : new ProcessStartInfo(Environment.ProcessPath, $"receive {receiverPort}"))!;
+    var command = Environment.ProcessPath!.EndsWith("dotnet", StringComparison.Ordinal)
+        ? $"\"{Environment.ProcessPath}\" \"{self}\" receive {receiverPort}"
+        : $"\"{Environment.ProcessPath}\" receive {receiverPort}";
+    receiverProcess = Process.Start(new ProcessStartInfo("nice", $"-n {receiverNice} {command}"))!;
 }
 using var receiverHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{receiverPort}/") };
 for (var tries = 0; ; tries++)
@@ -69,18 +77,29 @@ for (var tries = 0; ; tries++)
         await Task.Delay(100);
     }
 }
-Console.WriteLine($"receiver: {(inProcessReceiver ? "in this process" : "its own process")}, port {receiverPort}");
+Console.WriteLine($"receiver: {(inProcessReceiver ? "in this process" : $"its own process (nice {receiverNice})")}, port {receiverPort}; "
+    + (useWorker ? $"delivery on a worker process (nice {workerNice}), not the measured instance" : "delivery in the measured instance"));
 async Task<int> ReceivedCountAsync(DateTime since) =>
     int.Parse(await receiverHttp.GetStringAsync($"count?since={since.Ticks}"), CultureInfo.InvariantCulture);
 async Task<List<(DateTime At, DateTime OccurredAt)>> ReceivedSinceAsync(DateTime since) =>
     [.. (await receiverHttp.GetFromJsonAsync<long[][]>($"received?since={since.Ticks}"))!.Select(r => (new DateTime(r[0], DateTimeKind.Utc), new DateTime(r[1], DateTimeKind.Utc)))];
 
 Process? api = null;
+Process? worker = null;
 var exit = 1;
 try
 {
     var port = FreePort();
-    api = StartApi(repo, cs, port, ApiEnv());
+    if (useWorker)
+    {
+        // the worker first: both build the API, and the measured instance must not start on a half-built one
+        worker = StartApi(repo, cs, FreePort(), ApiEnv(), workerNice);
+        api = StartApi(repo, cs, port, [.. ApiEnv(), ("Marketplace__Webhooks__BackgroundDelivery", "false")]);
+    }
+    else
+    {
+        api = StartApi(repo, cs, port, ApiEnv());
+    }
     using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = senders * 2 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/v1/marketplace/") };
     await ApiProcess.WaitLiveAsync(http, api);
 
@@ -174,10 +193,13 @@ try
 }
 finally
 {
-    if (api is { HasExited: false })
+    foreach (var instance in new[] { api, worker })
     {
-        api.Kill(entireProcessTree: true);
-        api.WaitForExit(10_000);
+        if (instance is { HasExited: false })
+        {
+            instance.Kill(entireProcessTree: true);
+            instance.WaitForExit(10_000);
+        }
     }
     if (inProcess is not null)
     {
@@ -294,7 +316,7 @@ static async Task<int[]> SeedListingsAsync(string cs, int userId, int count)
     return [.. ids];
 }
 
-static Process StartApi(string repo, string cs, int port, IEnumerable<(string Key, string Value)> extraEnv)
+static Process StartApi(string repo, string cs, int port, IEnumerable<(string Key, string Value)> extraEnv, int nice = 0)
 {
     Console.WriteLine("building the API (Release)");
     using (var build = Process.Start(new ProcessStartInfo("dotnet", "build Marketplace.Api -c Release -v q -nologo") { WorkingDirectory = repo })!)
@@ -305,7 +327,7 @@ static Process StartApi(string repo, string cs, int port, IEnumerable<(string Ke
             throw new InvalidOperationException("the API does not build");
         }
     }
-    var start = new ProcessStartInfo("dotnet", $"run -c Release --no-build --project Marketplace.Api --urls http://127.0.0.1:{port}")
+    var start = new ProcessStartInfo("nice", $"-n {nice} dotnet run -c Release --no-build --project Marketplace.Api --urls http://127.0.0.1:{port}")
     {
         WorkingDirectory = repo,
         RedirectStandardOutput = true,

@@ -261,6 +261,30 @@ public sealed class ViewsTests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task The_job_flushes_and_publishes_on_its_clock()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var host = Host(clock);
+        var (_, id, slug) = await ListingAsync();
+        await ViewAsync(host, slug, await app.CreateAsync());
+        int Published()
+        {
+            using var db = app.Db();
+            return db.Listings.Where(l => l.Id == id).Select(l => l.ViewCount).Single();
+        }
+
+        // the job's first run (one flush interval, an hour here) flushes, and publishes: its first publish is due at once
+        for (var waited = 0; Published() == 0 && waited < 100; waited++)
+        {
+            clock.Advance(TimeSpan.FromHours(1));
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(1, Published());
+        Assert.Equal(1, await ViewCountAsync(id));
+    }
+
+    [Fact]
     public async Task A_flush_writes_no_index_of_the_listing()
     {
         var (_, id, _) = await ListingAsync();
