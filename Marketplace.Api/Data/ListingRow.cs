@@ -32,7 +32,11 @@ public sealed class ListingRow
     [Column("meta_description")] public string? MetaDescription { get; set; }
     [Column("keywords")] public string? Keywords { get; set; }
 
+    /// <summary>Views as last published from <see cref="ViewsCounted"/> (viewCount, the popular sort).</summary>
     [Column("view_count")] public int ViewCount { get; set; }
+
+    /// <summary>Views counted by the flushes so far (in no index); published into <see cref="ViewCount"/> by the view job.</summary>
+    [Column("views_counted")] public int ViewsCounted { get; set; }
     [Column("inquiry_count")] public int InquiryCount { get; set; }
     [Column("booking_count")] public int BookingCount { get; set; }
 

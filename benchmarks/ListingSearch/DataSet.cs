@@ -120,7 +120,7 @@ internal static class DataSet
         var active = 0;
         await using (var listings = await connection.BeginBinaryImportAsync(
             "COPY marketplace.service_listings (id, provider_id, slug, title, description, category, subcategory, price_cents, price_type, price_text, "
-            + "cover_image_url, city, state, zip, duration, availability, keywords, view_count, status, published_at, paused_at, created_at, updated_at, deleted_at) "
+            + "cover_image_url, city, state, zip, duration, availability, keywords, view_count, views_counted, status, published_at, paused_at, created_at, updated_at, deleted_at) "
             + "FROM STDIN (FORMAT BINARY)"))
         {
             for (var id = 1; id <= listingCount; id++)
@@ -185,6 +185,7 @@ internal static class DataSet
                 await listings.WriteAsync(random.Next(2) == 0 ? "Weekdays" : "By appointment", NpgsqlDbType.Varchar);
                 await listings.WriteAsync(keywordList, NpgsqlDbType.Varchar);
                 await listings.WriteAsync(views, NpgsqlDbType.Integer);
+                await listings.WriteAsync(views, NpgsqlDbType.Integer); // views_counted: published as is
                 await listings.WriteAsync(status, NpgsqlDbType.Varchar);
                 await WriteNullable(listings, published, NpgsqlDbType.TimestampTz);
                 await WriteNullable(listings, status == "paused" ? published?.AddDays(3) : null, NpgsqlDbType.TimestampTz);

@@ -238,11 +238,9 @@ public sealed class ViewsTests(AppFixture app) : IClassFixture<AppFixture>
         await ViewAsync(host, twiceSlug, await app.CreateAsync());
         await Views(host).FlushAsync(default);
 
-        // counted, not yet published: viewCount and the popular sort move at the next publish
+        // counted; viewCount and the popular sort move at the next publish (any test's publish may come first: the database is shared)
         Assert.Equal(2, await ViewCountAsync(twice));
-        var unpublished = await (await host.CreateClient().GetAsync(Url(twiceSlug))).AssertJson(HttpStatusCode.OK);
-        Assert.Equal(0, unpublished.GetProperty("viewCount").GetInt32());
-        Assert.True(await Views(host).PublishAsync(default) >= 2);
+        await Views(host).PublishAsync(default);
 
         Assert.Equal(before, UpdatedAt(twice));
         var listing = await (await host.CreateClient().GetAsync(Url(twiceSlug))).AssertJson(HttpStatusCode.OK);

@@ -50,7 +50,7 @@ public sealed class Tests(AppFixture app) : IClassFixture<AppFixture>
         var provider = await BusyProviderAsync();
         await using (var db = app.Db())
         {
-            await db.Listings.Where(l => l.ProviderId == provider.Id).Set(l => l.ViewCount, l => l.Id % 7 + 10).Set(l => l.InquiryCount, l => l.Id % 3).UpdateAsync();
+            await db.Listings.Where(l => l.ProviderId == provider.Id).Set(l => l.ViewCount, l => l.Id % 7 + 10).Set(l => l.ViewsCounted, l => l.Id % 7 + 10).Set(l => l.InquiryCount, l => l.Id % 3).UpdateAsync();
         }
 
         var json = await (await app.Client(provider.Owner.AccessToken).GetAsync(Url)).AssertJson(HttpStatusCode.OK);
