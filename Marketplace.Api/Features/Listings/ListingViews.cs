@@ -244,23 +244,30 @@ public sealed class ListingViews
     {
         using var db = new Db(dataOptions);
         var total = 0;
-        int published;
-        do
+        var after = 0;
+        while (true)
         {
-            published = await db.InTransactionAsync(async c =>
+            // keyset by id: each batch starts after the last one, so a publish reads the table once, not once per batch
+            var ids = await db.InTransactionAsync(async c =>
             {
                 await Pg.ExecuteAsync(db, "SELECT set_config('marketplace.counting_views', 'on', true)", c);
-                return await Pg.ExecuteAsync(db, """
+                return await Pg.QueryAsync(db, """
+                    WITH batch AS (
+                        SELECT id FROM marketplace.service_listings
+                         WHERE view_count <> views_counted AND id > $1
+                         ORDER BY id LIMIT $2 FOR NO KEY UPDATE SKIP LOCKED)
                     UPDATE marketplace.service_listings l SET view_count = l.views_counted
-                     WHERE l.id IN (SELECT id FROM marketplace.service_listings
-                                     WHERE view_count <> views_counted
-                                     ORDER BY id LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED)
-                    """, c, Pg.P(ChunkSize));
+                      FROM batch WHERE l.id = batch.id
+                    RETURNING l.id
+                    """, r => r.GetInt32(0), c, Pg.P(after), Pg.P(ChunkSize));
             }, ct);
-            total += published;
+            total += ids.Count;
+            if (ids.Count < ChunkSize)
+            {
+                return total;
+            }
+            after = ids.Max();
         }
-        while (published == ChunkSize);
-        return total;
     }
 
     /// <summary>Deletes the viewer rows of days before the retention, batch by batch; returns how many.</summary>
