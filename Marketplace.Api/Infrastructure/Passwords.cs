@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using LinqToDB.Data;
 using Marketplace.Api.Data;
 using Microsoft.AspNetCore.Identity;
 
@@ -13,7 +14,10 @@ namespace Marketplace.Api.Infrastructure;
 /// thread-pool thread and core and every other endpoint waits behind it; so every hash and check
 /// first takes a permit of one limiter (Marketplace:Passwords: MaxConcurrent, default half the
 /// cores, at least one), waits in a bounded queue (QueueLimit), and past it answers 503
-/// <c>busy</c> with Retry-After (README: password hashing under load).
+/// <c>busy</c> with Retry-After (README: password hashing under load). The request's database
+/// connection goes back to the pool before the wait (every method takes the request's
+/// <see cref="DataConnection"/> for that): a queued login holds no connection, so a burst of them
+/// cannot empty the pool under the requests beside it.
 /// </remarks>
 public sealed class Passwords : IDisposable
 {
@@ -50,15 +54,15 @@ public sealed class Passwords : IDisposable
     /// <summary>The limiter every hash waits on; null when Marketplace:Passwords:LimitConcurrency is false.</summary>
     internal ConcurrencyLimiter? Limiter { get; }
 
-    public async Task<string> HashAsync(string password, CancellationToken ct)
+    public async Task<string> HashAsync(DataConnection db, string password, CancellationToken ct)
     {
-        using var permit = await AcquireAsync(ct);
+        using var permit = await AcquireAsync(db, ct);
         return hasher.HashPassword(Nobody, password);
     }
 
-    public async Task<PasswordVerificationResult> VerifyAsync(string hash, string password, CancellationToken ct)
+    public async Task<PasswordVerificationResult> VerifyAsync(DataConnection db, string hash, string password, CancellationToken ct)
     {
-        using var permit = await AcquireAsync(ct);
+        using var permit = await AcquireAsync(db, ct);
         try
         {
             return hasher.VerifyHashedPassword(Nobody, hash, password);
@@ -71,14 +75,20 @@ public sealed class Passwords : IDisposable
     }
 
     /// <summary>Spends the time of a real check, for an unknown account (through the same limiter, so it also waits alike).</summary>
-    public async Task VerifyNobodyAsync(string password, CancellationToken ct)
+    public async Task VerifyNobodyAsync(DataConnection db, string password, CancellationToken ct)
     {
-        using var permit = await AcquireAsync(ct);
+        using var permit = await AcquireAsync(db, ct);
         _ = hasher.VerifyHashedPassword(Nobody, dummyHash, password);
     }
 
-    private async ValueTask<IDisposable?> AcquireAsync(CancellationToken ct)
+    private async ValueTask<IDisposable?> AcquireAsync(DataConnection db, CancellationToken ct)
     {
+        if (db.Transaction is not null)
+        {
+            throw new InvalidOperationException("A password was hashed inside a database transaction; hash before or after it.");
+        }
+        // the next query opens a connection again
+        await db.CloseAsync();
         if (Limiter is null)
         {
             return null;

@@ -34,7 +34,7 @@ public sealed class Endpoint(Db db, Passwords passwords, Lockout lockout, Market
         // a stolen access token cannot be used to guess the password either: the same counts as login's
         var attempt = lockout.For(Credentials.NormalizeEmail(account.Email), HttpContext.Connection.RemoteIpAddress);
         await lockout.ThrowIfHeldAsync(db, attempt, ct);
-        if (await passwords.VerifyAsync(account.PasswordHash, req.CurrentPassword, ct) == PasswordVerificationResult.Failed)
+        if (await passwords.VerifyAsync(db, account.PasswordHash, req.CurrentPassword, ct) == PasswordVerificationResult.Failed)
         {
             await lockout.RecordFailureAsync(db, attempt, ct);
             AddError(r => r.CurrentPassword, "The current password is wrong.");
@@ -45,7 +45,7 @@ public sealed class Endpoint(Db db, Passwords passwords, Lockout lockout, Market
         }
         ThrowIfAnyErrors();
 
-        var newHash = await passwords.HashAsync(req.NewPassword, ct);
+        var newHash = await passwords.HashAsync(db, req.NewPassword, ct);
         await using (var transaction = await db.BeginTransactionAsync(ct))
         {
             if (await Data.ChangeAsync(db, me.Id, account.PasswordHash, newHash, ct) == 0)

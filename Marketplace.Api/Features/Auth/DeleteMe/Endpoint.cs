@@ -34,7 +34,7 @@ public sealed class Endpoint(Db db, Passwords passwords, Lockout lockout, TimePr
         var account = await db.Users.FirstOrDefaultAsync(u => u.Id == me.Id && u.DeletedAt == null, ct) ?? throw ApiProblem.NotFound("user");
         var attempt = lockout.For(Credentials.NormalizeEmail(account.Email), HttpContext.Connection.RemoteIpAddress);
         await lockout.ThrowIfHeldAsync(db, attempt, ct);
-        if (await passwords.VerifyAsync(account.PasswordHash, req.Password!, ct) == PasswordVerificationResult.Failed)
+        if (await passwords.VerifyAsync(db, account.PasswordHash, req.Password!, ct) == PasswordVerificationResult.Failed)
         {
             await lockout.RecordFailureAsync(db, attempt, ct);
             ThrowError(r => r.Password, "The password is wrong.");

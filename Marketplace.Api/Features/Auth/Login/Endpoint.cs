@@ -42,12 +42,12 @@ public sealed class Endpoint(Db db, Passwords passwords, SessionTokens sessions,
         if (account is null)
         {
             // the same PBKDF2 work as for a real account: the answer time does not tell whether the e-mail exists
-            await passwords.VerifyNobodyAsync(req.Password, ct);
+            await passwords.VerifyNobodyAsync(db, req.Password, ct);
             check = PasswordVerificationResult.Failed;
         }
         else
         {
-            check = await passwords.VerifyAsync(account.PasswordHash, req.Password, ct);
+            check = await passwords.VerifyAsync(db, account.PasswordHash, req.Password, ct);
         }
         if (check == PasswordVerificationResult.Failed)
         {
@@ -59,7 +59,7 @@ public sealed class Endpoint(Db db, Passwords passwords, SessionTokens sessions,
             throw ApiProblem.Forbidden("account_suspended", "This account is suspended or closed; contact support.");
         }
 
-        var rehashed = check == PasswordVerificationResult.SuccessRehashNeeded ? await passwords.HashAsync(req.Password, ct) : null;
+        var rehashed = check == PasswordVerificationResult.SuccessRehashNeeded ? await passwords.HashAsync(db, req.Password, ct) : null;
         IssuedTokens tokens;
         await using (var transaction = await db.BeginTransactionAsync(ct))
         {

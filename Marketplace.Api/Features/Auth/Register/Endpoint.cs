@@ -38,7 +38,7 @@ public sealed class Endpoint(Db db, Passwords passwords, SessionTokens sessions,
             throw EmailTaken();
         }
 
-        var passwordHash = await passwords.HashAsync(req.Password, ct);
+        var passwordHash = await passwords.HashAsync(db, req.Password, ct);
         var verifyToken = Secrets.NewToken();
         var now = clock.GetUtcNow().UtcDateTime;
         IssuedTokens tokens;

@@ -38,7 +38,7 @@ public sealed class Endpoint(Db db, Passwords passwords, Lockout lockout, Market
             ThrowIfAnyErrors();
         }
 
-        var passwordHash = await passwords.HashAsync(req.NewPassword, ct);
+        var passwordHash = await passwords.HashAsync(db, req.NewPassword, ct);
         await using (var transaction = await db.BeginTransactionAsync(ct))
         {
             if (await Data.ResetAsync(db, pending.UserId, hash, passwordHash, now, ct) == 0)

@@ -89,6 +89,36 @@ public sealed class HashingLimitTests(AppFixture app) : IClassFixture<AppFixture
     }
 
     [Fact]
+    public async Task A_login_waiting_for_a_slot_holds_no_database_connection()
+    {
+        // a pool of one connection, and a wait for it of 2 s: a queued login still holding it would starve the browse below
+        using var host = app.Isolated(settings: new Dictionary<string, string?>
+        {
+            ["Marketplace:Passwords:MaxConcurrent"] = "1",
+            ["Marketplace:Passwords:QueueLimit"] = "4",
+            ["ConnectionStrings:Marketplace"] = app.ConnectionString + ";Maximum Pool Size=1;Timeout=2",
+        });
+        var client = host.CreateClient();
+        var user = await app.Client().RegisterAsync();
+        var limiter = host.Services.GetRequiredService<Passwords>().Limiter!;
+
+        using (var slot = await limiter.AcquireAsync(1))
+        {
+            var known = client.LoginAsync(user.Email, user.Password);
+            var unknown = client.LoginAsync(AuthApi.NewEmail("nobody"), "not-the-password");
+            await WaitUntilQueuedAsync(limiter, 2);
+
+            // both read the database before queueing; the one connection is back in the pool
+            await (await client.GetAsync("/api/v1/marketplace/listings?limit=1")).AssertJson(HttpStatusCode.OK);
+            Assert.False(known.IsCompleted);
+
+            slot.Dispose();
+            await (await known).AssertJson(HttpStatusCode.OK);
+            await (await unknown).AssertProblem(HttpStatusCode.Unauthorized, "invalid_credentials");
+        }
+    }
+
+    [Fact]
     public async Task With_the_limit_off_no_login_waits()
     {
         using var host = app.Isolated(settings: new Dictionary<string, string?> { ["Marketplace:Passwords:LimitConcurrency"] = "false" });
