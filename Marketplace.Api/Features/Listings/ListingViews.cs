@@ -25,7 +25,7 @@ namespace Marketplace.Api.Features.Listings;
 /// User-Agent: the raw values are never stored, and one viewer's rows of two listings or days
 /// cannot be linked.
 /// </summary>
-public sealed class ListingViews
+public sealed class ListingViews : IDisposable
 {
     /// <summary>Viewer rows sent in one statement (and one transaction).</summary>
     private const int ChunkSize = 5000;
@@ -36,6 +36,10 @@ public sealed class ListingViews
     private HashSet<View> pending = [];
     private long dropped;
     private readonly byte[] key;
+
+    // one HMAC state per thread, reset after each hash: the one-shot HMACSHA256.HashData sets up a new OpenSSL MAC
+    // context for every view (3.3 % of the API's CPU in benchmarks/ListingViews); the bytes are the same
+    private readonly ThreadLocal<IncrementalHash> hmac;
     private readonly MarketplaceOptions options;
     private readonly DataOptions<Db> dataOptions;
     private readonly TimeProvider clock;
@@ -46,6 +50,16 @@ public sealed class ListingViews
         this.dataOptions = dataOptions;
         this.clock = clock;
         key = HMACSHA256.HashData(signingKey.Key.Key, "marketplace listing viewers"u8);
+        hmac = new ThreadLocal<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key), trackAllValues: true);
+    }
+
+    public void Dispose()
+    {
+        foreach (var state in hmac.Values)
+        {
+            state.Dispose();
+        }
+        hmac.Dispose();
     }
 
     /// <summary>One viewer of one listing on one UTC day; <see cref="Viewer"/> is the first 16 bytes of the HMAC, big-endian.</summary>
@@ -131,7 +145,9 @@ public sealed class ListingViews
             written += Encoding.UTF8.GetBytes(agent.Length <= MaxUserAgentLength ? agent : agent[..MaxUserAgentLength], text[written..]);
         }
         Span<byte> hash = stackalloc byte[32];
-        HMACSHA256.HashData(key, text[..written], hash);
+        var state = hmac.Value!;
+        state.AppendData(text[..written]);
+        state.GetHashAndReset(hash);
         return BinaryPrimitives.ReadUInt128BigEndian(hash);
     }
 
@@ -149,7 +165,8 @@ public sealed class ListingViews
                 return 0;
             }
             batch = pending;
-            pending = [];
+            // sized for as many as the last interval brought: the set does not grow again from empty through every doubling
+            pending = new HashSet<View>(batch.Count);
         }
         // every instance inserts in one global order (day, listing, viewer), so two flushes never wait on each other in a cycle
         var views = batch.OrderBy(v => v.Day).ThenBy(v => v.ListingId).ThenBy(v => v.Viewer).ToArray();
