@@ -195,6 +195,32 @@ public sealed class ViewsTests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task Two_instances_flushing_and_publishing_at_once_publish_every_count()
+    {
+        using var first = Host();
+        using var second = Host();
+        var listings = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => ListingAsync()));
+        var expected = 0;
+        for (var round = 0; round < 4; round++)
+        {
+            var users = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => app.CreateAsync()));
+            await Task.WhenAll(users.SelectMany(u => listings.Select((l, i) => ViewAsync(i % 2 == 0 ? first : second, l.Slug, u))));
+            expected += users.Length;
+            // flushes and publishes of both instances at the same moment: publishing skips the rows a flush holds
+            await Task.WhenAll(Views(first).FlushAsync(default), Views(second).FlushAsync(default),
+                Views(first).PublishAsync(default), Views(second).PublishAsync(default));
+        }
+        await Views(first).PublishAsync(default);
+
+        using var db = app.Db();
+        foreach (var (_, id, _) in listings)
+        {
+            Assert.Equal(expected, await ViewCountAsync(id));
+            Assert.Equal(expected, await db.Listings.Where(l => l.Id == id).Select(l => l.ViewCount).SingleAsync());
+        }
+    }
+
+    [Fact]
     public async Task Stopping_the_host_flushes_the_views_it_holds()
     {
         var (_, id, slug) = await ListingAsync();
