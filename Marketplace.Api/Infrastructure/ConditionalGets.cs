@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Net.Http.Headers;
 
 namespace Marketplace.Api.Infrastructure;
@@ -87,12 +86,16 @@ internal static class ConditionalGets
         await body.WriteAsync(buffer.Written, http.RequestAborted);
     }
 
-    /// <summary>A strong entity tag: 144 bits of the SHA-256 of the answer's bytes, base64url.</summary>
+    /// <summary>
+    /// A strong entity tag: the 128-bit XXH128 of the answer's bytes, base64url. A tag only has to
+    /// change when the bytes do; a cryptographic hash bought nothing here and cost ~8 us of CPU per
+    /// 15 KB browse page (SHA-256, ~4 % of a browse), XXH128 well under one.
+    /// </summary>
     public static string ETagOf(ReadOnlySpan<byte> body)
     {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(body, hash);
-        return $"\"{Convert.ToBase64String(hash[..18]).Replace('+', '-').Replace('/', '_')}\"";
+        Span<byte> hash = stackalloc byte[16];
+        System.IO.Hashing.XxHash128.Hash(body, hash);
+        return $"\"{System.Buffers.Text.Base64Url.EncodeToString(hash)}\"";
     }
 
     // the build's identity: a deployment that changes an answer's shape changes every versioned tag (identical builds share it)
