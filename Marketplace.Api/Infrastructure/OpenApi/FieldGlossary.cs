@@ -105,7 +105,7 @@ internal static class FieldGlossary
         ["images"] = "Image URLs (absolute https).",
         ["availability"] = "Availability, free text.",
         ["keywords"] = "Search keywords, free text.",
-        ["viewCount"] = "Number of views by visitors other than the owner.",
+        ["viewCount"] = "Distinct viewers other than the owner, each counted once per UTC day; updated in the background every few minutes (Marketplace:Views:PublishSeconds).",
         ["publishedAt"] = "When it was first published (UTC).",
         ["grossCents"] = "Amount clients paid, in cents.",
         ["platformFeesCents"] = "Platform fees, in cents.",
