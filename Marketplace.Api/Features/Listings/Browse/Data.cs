@@ -1,4 +1,4 @@
-using System.Data.Common;
+using Npgsql;
 using LinqToDB;
 using LinqToDB.Data;
 using Marketplace.Api.Data;
@@ -256,7 +256,7 @@ public static class Data
 
     public sealed record Row(Item Item, float Rank);
 
-    private static Row Read(DbDataReader r) => new(
+    private static Row Read(NpgsqlDataReader r) => new(
         new Item(
             r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetString(3), NullableString(r, 4),
             r.IsDBNull(5) ? null : r.GetInt64(5), NullableString(r, 6), NullableString(r, 7), NullableString(r, 8),
@@ -265,6 +265,6 @@ public static class Data
             new ProviderSummary(r.GetInt32(16), r.GetString(17), r.GetDecimal(18), r.GetInt32(19), r.GetBoolean(20))),
         r.GetFloat(21));
 
-    private static string? NullableString(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+    private static string? NullableString(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 
 }
