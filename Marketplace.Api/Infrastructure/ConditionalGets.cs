@@ -4,15 +4,23 @@ namespace Marketplace.Api.Infrastructure;
 
 /// <summary>
 /// Endpoint metadata: a public read that answers a strong ETag and honours If-None-Match, with
-/// Cache-Control by caller (README: conditional requests). <c>Options(b => b.WithMetadata(ConditionalGet.Instance))</c>.
+/// Cache-Control by caller (README: conditional requests). <c>Options(b => b.WithMetadata(ConditionalGet.Instance))</c>,
+/// or <see cref="Versioned"/> for an endpoint that tags its answer by row versions.
 /// </summary>
 public sealed class ConditionalGet
 {
-    public static readonly ConditionalGet Instance = new();
+    /// <summary>A list, tagged by a hash of its bytes: the middleware holds the answer to hash it, and answers a matching If-None-Match.</summary>
+    public static readonly ConditionalGet Instance = new(versioned: false);
 
-    private ConditionalGet()
-    {
-    }
+    /// <summary>
+    /// A single resource the endpoint tags itself by row versions (<see cref="ConditionalGets.VersionETag"/>),
+    /// answering 304 itself (<see cref="ConditionalGets.NotModified"/>): its answer goes out as it is written.
+    /// </summary>
+    public static readonly ConditionalGet Versioned = new(versioned: true);
+
+    private ConditionalGet(bool versioned) => IsVersioned = versioned;
+
+    public bool IsVersioned { get; }
 }
 
 /// <summary>
@@ -35,11 +43,34 @@ internal static class ConditionalGets
         var maxAge = app.Services.GetRequiredService<MarketplaceOptions>().Caching.PublicMaxAgeSeconds;
         var publicCacheControl = $"public, max-age={maxAge}";
         // the other requests pass without an async state machine
-        app.Use((http, next) => !HttpMethods.IsGet(http.Request.Method) || http.GetEndpoint()?.Metadata.GetMetadata<ConditionalGet>() is null
+        app.Use((http, next) => !HttpMethods.IsGet(http.Request.Method) || http.GetEndpoint()?.Metadata.GetMetadata<ConditionalGet>() is not { } kind
             ? next(http)
+            : kind.IsVersioned ? PassVersioned(http, next, publicCacheControl)
             : AnswerAsync(http, next, publicCacheControl));
         return app;
     }
+
+    /// <summary>
+    /// A versioned answer is neither held nor hashed: its endpoint has set the ETag (and answered
+    /// 304 itself) by the time the headers go out, when Cache-Control and Vary are added.
+    /// </summary>
+    private static Task PassVersioned(HttpContext http, RequestDelegate next, string publicCacheControl)
+    {
+        http.Response.OnStarting(static state =>
+        {
+            var (http, publicCacheControl) = ((HttpContext, string))state;
+            var response = http.Response;
+            response.Headers.Append(HeaderNames.Vary, Vary);
+            response.Headers.CacheControl = response.StatusCode is StatusCodes.Status200OK or StatusCodes.Status304NotModified
+                ? CacheControl(http, publicCacheControl)
+                : "no-store";
+            return Task.CompletedTask;
+        }, (http, publicCacheControl));
+        return next(http);
+    }
+
+    private static string CacheControl(HttpContext http, string publicCacheControl) =>
+        string.IsNullOrEmpty(http.Request.Headers.Authorization) ? publicCacheControl : "private, no-store";
 
     private static async Task AnswerAsync(HttpContext http, RequestDelegate next, string publicCacheControl)
     {
@@ -58,21 +89,14 @@ internal static class ConditionalGets
         }
         // appended: CORS may already vary the answer by Origin
         response.Headers.Append(HeaderNames.Vary, Vary);
-        var cacheControl = string.IsNullOrEmpty(http.Request.Headers.Authorization) ? publicCacheControl : "private, no-store";
-        if (response.StatusCode == StatusCodes.Status304NotModified && !string.IsNullOrEmpty(response.Headers.ETag))
-        {
-            // answered from the row versions alone (NotModified): no body was built
-            response.Headers.CacheControl = cacheControl;
-            return;
-        }
+        var cacheControl = CacheControl(http, publicCacheControl);
         if (response.StatusCode != StatusCodes.Status200OK)
         {
             response.Headers.CacheControl = "no-store";
             await body.WriteAsync(buffer.Written, http.RequestAborted);
             return;
         }
-        // an endpoint that tags its answer by row versions (VersionETag) has set it already
-        var etag = response.Headers.ETag is { Count: > 0 } versioned ? versioned.ToString() : ETagOf(buffer.Written.Span);
+        var etag = ETagOf(buffer.Written.Span);
         response.Headers.ETag = etag;
         response.Headers.CacheControl = cacheControl;
         if (Matches(http.Request.Headers.IfNoneMatch, etag))

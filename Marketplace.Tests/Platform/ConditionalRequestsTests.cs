@@ -285,6 +285,13 @@ public sealed class ConditionalRequestsTests(AppFixture app) : IClassFixture<App
         await response.AssertProblem(HttpStatusCode.NotFound, "not_found");
         Assert.Null(response.Headers.ETag);
         Assert.True(response.Headers.CacheControl?.NoStore);
+
+        // a provider's profile is written as it is built (tagged by its row version, never held): its errors get the same headers
+        var provider = await GetAsync($"{Base}/providers/2147483000", "*");
+        await provider.AssertProblem(HttpStatusCode.NotFound, "not_found");
+        Assert.Null(provider.Headers.ETag);
+        Assert.True(provider.Headers.CacheControl?.NoStore);
+        Assert.Contains("Authorization", provider.Headers.Vary);
     }
 
     [Fact]

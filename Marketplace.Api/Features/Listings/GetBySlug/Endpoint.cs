@@ -12,7 +12,7 @@ public sealed class Endpoint(ReadDb reads, ListingViews views) : Endpoint<Reques
         Get("listings/{slug:regex(\\D)}");
         AllowAnonymous();
         SerializerContext(ListingsJson.Default);
-        Options(b => b.WithMetadata(OptionalBearer.Instance, ConditionalGet.Instance));
+        Options(b => b.WithMetadata(OptionalBearer.Instance, ConditionalGet.Versioned));
         Description(d => d.ProducesProblemDetails(404));
         Summary(s =>
         {
@@ -47,6 +47,12 @@ public sealed class Endpoint(ReadDb reads, ListingViews views) : Endpoint<Reques
         if (!owner)
         {
             views.Record(listing.Id, HttpContext);
+        }
+        if (ConditionalGets.NotModified(HttpContext, found.ETag))
+        {
+            // the answer's own versions match where the lookup's did not (it read an older copy, on a lagging replica)
+            await Send.ResultAsync(TypedResults.StatusCode(StatusCodes.Status304NotModified));
+            return;
         }
         HttpContext.Response.Headers.ETag = found.ETag;
         await Send.OkAsync(ListingDetails.From(listing, found.Provider), ct);

@@ -9,7 +9,7 @@ public sealed class Endpoint(ReadDb reads) : Endpoint<Request, Response>
     public override void Configure()
     {
         Get("providers/{id:int}");
-        Options(b => b.WithMetadata(ConditionalGet.Instance));
+        Options(b => b.WithMetadata(ConditionalGet.Versioned));
         AllowAnonymous();
         Description(d => d.ProducesProblemDetails(404));
         Summary(s =>
@@ -30,6 +30,11 @@ public sealed class Endpoint(ReadDb reads) : Endpoint<Request, Response>
             return;
         }
         var (profile, etag) = await reads.QueryAsync(db => Data.GetAsync(db, r.Id, ct)) ?? throw ApiProblem.NotFound("provider");
+        if (ConditionalGets.NotModified(HttpContext, etag))
+        {
+            await Send.ResultAsync(TypedResults.StatusCode(StatusCodes.Status304NotModified));
+            return;
+        }
         HttpContext.Response.Headers.ETag = etag;
         await Send.OkAsync(profile, ct);
     }
