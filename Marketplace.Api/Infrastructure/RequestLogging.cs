@@ -14,7 +14,7 @@ namespace Marketplace.Api.Infrastructure;
 /// The request line never carries the query string, headers or bodies, where tokens, passwords and
 /// signatures travel.
 /// </summary>
-internal static class RequestLogging
+internal static partial class RequestLogging
 {
     public const string Header = "X-Request-Id";
 
@@ -30,11 +30,12 @@ internal static class RequestLogging
             // a proxy's id differs from the trace id: the span carries it, so either finds the trace
             Activity.Current?.SetTag("marketplace.request_id", requestId);
             // when the headers go out, not now: the exception handler clears the response's headers
-            http.Response.OnStarting(() =>
+            http.Response.OnStarting(static state =>
             {
-                http.Response.Headers[Header] = requestId;
+                var http = (HttpContext)state;
+                http.Response.Headers[Header] = http.TraceIdentifier;
                 return Task.CompletedTask;
-            });
+            }, http);
             using var scope = logger.BeginScope(new RequestScope(requestId));
             try
             {
@@ -42,13 +43,15 @@ internal static class RequestLogging
             }
             finally
             {
-                logger.LogInformation("HTTP {Method} {Path} responded {StatusCode} in {ElapsedMs:0.0} ms",
-                    http.Request.Method, http.Request.Path.Value, http.Response.StatusCode,
-                    Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                // generated: nothing is boxed or formatted when the level is off
+                Responded(logger, http.Request.Method, http.Request.Path.Value, http.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
         });
         return app;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "HTTP {Method} {Path} responded {StatusCode} in {ElapsedMs:0.0} ms")]
+    private static partial void Responded(ILogger logger, string method, string? path, int statusCode, double elapsedMs);
 
     private static string RequestId(HttpContext http, HashSet<IPAddress> proxies)
     {
