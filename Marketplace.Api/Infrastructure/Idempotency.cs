@@ -156,8 +156,12 @@ public sealed class Idempotency(Db db, TimeProvider clock, IOptions<Microsoft.As
     internal static long LockId(int userId, string route, string key) =>
         BitConverter.ToInt64(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"idempotency\n{userId}\n{route}\n{key}")), 0);
 
-    /// <summary>The lock connections' own pool: the database's connection string with its own name and bounds.</summary>
-    private static string LockConnectionString(string connectionString) => LockConnectionStrings.GetOrAdd(connectionString, cs =>
+    /// <summary>
+    /// The lock connections' own pool: the database's connection string with its own name and bounds,
+    /// and the pool's reset kept on (the API's own pool skips it): should an unlock ever fail on a
+    /// connection that stays open, the next use of that connection drops its session locks.
+    /// </summary>
+    internal static string LockConnectionString(string connectionString) => LockConnectionStrings.GetOrAdd(connectionString, cs =>
         new Npgsql.NpgsqlConnectionStringBuilder(cs)
         {
             ApplicationName = "marketplace-idempotency",
@@ -165,6 +169,7 @@ public sealed class Idempotency(Db db, TimeProvider clock, IOptions<Microsoft.As
             MinPoolSize = 0,
             MaxPoolSize = LockPoolSize,
             Timeout = LockPoolWaitSeconds,
+            NoResetOnClose = false,
         }.ConnectionString);
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> LockConnectionStrings = new();

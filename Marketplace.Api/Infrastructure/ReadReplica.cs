@@ -58,7 +58,7 @@ public sealed class ReadReplica : IDisposable
         }
         try
         {
-            var builder = new NpgsqlConnectionStringBuilder(connectionString) { Timezone = "UTC" };
+            var builder = new NpgsqlConnectionStringBuilder(Database.Tune(connectionString));
             if (!new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.ContainsKey("Timeout"))
             {
                 builder.Timeout = DefaultConnectTimeoutSeconds;
