@@ -119,6 +119,40 @@ public sealed class HashingLimitTests(AppFixture app) : IClassFixture<AppFixture
     }
 
     [Fact]
+    public async Task A_login_that_gets_its_slot_but_no_connection_back_answers_503_with_Retry_After_and_frees_the_slot()
+    {
+        // the pool's one connection is taken by the test while the login waits for its hashing slot: once
+        // hashed, the login's next query waits the pool's 1 s for a connection and gives up
+        using var host = app.Isolated(settings: new Dictionary<string, string?>
+        {
+            ["Marketplace:Passwords:MaxConcurrent"] = "1",
+            ["Marketplace:Passwords:QueueLimit"] = "4",
+            ["ConnectionStrings:Marketplace"] = app.ConnectionString + ";Maximum Pool Size=1;Timeout=1",
+        });
+        var client = host.CreateClient();
+        var user = await app.Client().RegisterAsync();
+        var limiter = host.Services.GetRequiredService<Passwords>().Limiter!;
+
+        using (var slot = await limiter.AcquireAsync(1))
+        {
+            var login = client.LoginAsync(user.Email, user.Password);
+            await WaitUntilQueuedAsync(limiter, 1);
+            using var scope = host.Services.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<Marketplace.Api.Data.Db>();
+            await using (var held = await db.BeginTransactionAsync())
+            {
+                slot.Dispose();
+                var refused = await login;
+                await refused.AssertProblem(HttpStatusCode.ServiceUnavailable, "service_unavailable");
+                Assert.NotNull(refused.Headers.RetryAfter);
+            }
+        }
+        // the failed login gave its slot back, and the connection is free again
+        Assert.Equal(1, limiter.GetStatistics()!.CurrentAvailablePermits);
+        await (await client.LoginAsync(user.Email, user.Password)).AssertJson(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task With_the_limit_off_no_login_waits()
     {
         using var host = app.Isolated(settings: new Dictionary<string, string?> { ["Marketplace:Passwords:LimitConcurrency"] = "false" });
