@@ -20,6 +20,14 @@ public sealed class HashingLimitTests(AppFixture app) : IClassFixture<AppFixture
         ["Marketplace:Passwords:RetryAfterSeconds"] = "3",
     });
 
+    /// <summary>One hashing slot, a queue of four, and a database pool of one connection that waits <paramref name="poolWaitSeconds"/> for it.</summary>
+    private WebApplicationFactory<Program> OneConnectionHost(int poolWaitSeconds) => app.Isolated(settings: new Dictionary<string, string?>
+    {
+        ["Marketplace:Passwords:MaxConcurrent"] = "1",
+        ["Marketplace:Passwords:QueueLimit"] = "4",
+        ["ConnectionStrings:Marketplace"] = app.ConnectionString + $";Maximum Pool Size=1;Timeout={poolWaitSeconds}",
+    });
+
     [Fact]
     public async Task A_login_past_the_queue_answers_503_busy_with_Retry_After_and_the_queued_one_completes()
     {
@@ -92,12 +100,7 @@ public sealed class HashingLimitTests(AppFixture app) : IClassFixture<AppFixture
     public async Task A_login_waiting_for_a_slot_holds_no_database_connection()
     {
         // a pool of one connection, and a wait for it of 2 s: a queued login still holding it would starve the browse below
-        using var host = app.Isolated(settings: new Dictionary<string, string?>
-        {
-            ["Marketplace:Passwords:MaxConcurrent"] = "1",
-            ["Marketplace:Passwords:QueueLimit"] = "4",
-            ["ConnectionStrings:Marketplace"] = app.ConnectionString + ";Maximum Pool Size=1;Timeout=2",
-        });
+        using var host = OneConnectionHost(poolWaitSeconds: 2);
         var client = host.CreateClient();
         var user = await app.Client().RegisterAsync();
         var limiter = host.Services.GetRequiredService<Passwords>().Limiter!;
@@ -123,12 +126,7 @@ public sealed class HashingLimitTests(AppFixture app) : IClassFixture<AppFixture
     {
         // the pool's one connection is taken by the test while the login waits for its hashing slot: once
         // hashed, the login's next query waits the pool's 1 s for a connection and gives up
-        using var host = app.Isolated(settings: new Dictionary<string, string?>
-        {
-            ["Marketplace:Passwords:MaxConcurrent"] = "1",
-            ["Marketplace:Passwords:QueueLimit"] = "4",
-            ["ConnectionStrings:Marketplace"] = app.ConnectionString + ";Maximum Pool Size=1;Timeout=1",
-        });
+        using var host = OneConnectionHost(poolWaitSeconds: 1);
         var client = host.CreateClient();
         var user = await app.Client().RegisterAsync();
         var limiter = host.Services.GetRequiredService<Passwords>().Limiter!;
