@@ -191,30 +191,30 @@ internal static class CoverageScenarios
     }
 
     /// <summary>
-    /// Relevance before (the newest 500 matches ranked, the plan without the RUM index) and after (the
-    /// RUM index over every match), the API's own SQL run alternately on the same database, 1 and 4
-    /// connections, the five search texts in rotation: latency of the query alone.
+    /// Relevance by tier (the default, M202611273200) and through the opt-in RUM index, both over every match, the API's
+    /// own statements (Data.QueryAsync: every tier a page reads) run one after the other on the same database, 1 and 4
+    /// connections, the five search texts in rotation: latency of the queries alone.
     /// </summary>
     public static async Task<List<string>> CompareRelevanceAsync(string connectionString, string rumSchema, TimeSpan duration)
     {
         var lines = new List<string> { "| relevance SQL | connections | p50 | p99 | queries/s |", "| --- | ---: | ---: | ---: | ---: |" };
         foreach (var connections in new[] { 1, 4 })
         {
-            foreach (var (name, schema) in new[] { ("before: newest 500 ranked (no RUM)", (string?)null), ("after: RUM, every match", rumSchema) })
+            foreach (var (name, schema) in new[] { ("tiers (default)", (string?)null), ("RUM index (opt-in)", rumSchema) })
             {
                 var latencies = new List<double>();
                 var started = Stopwatch.GetTimestamp();
                 var until = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
                 await Task.WhenAll(Enumerable.Range(0, connections).Select(c => Task.Run(async () =>
                 {
-                    using var db = new DataConnection(new DataOptions().UsePostgreSQL(
-                        new NpgsqlConnectionStringBuilder(connectionString) { Timezone = "UTC" }.ConnectionString, PostgreSQLVersion.v15));
+                    await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Timezone = "UTC" }.ConnectionString);
+                    await connection.OpenAsync();
                     var mine = new List<double>();
                     for (var i = c; Stopwatch.GetTimestamp() < until; i++)
                     {
                         var sql = BrowseData.BuildSql(new Request { Q = Words[i % Words.Length], Sort = Sorts.Relevance, Limit = 20 }, null, 21, rumSchema: schema);
                         var sent = Stopwatch.GetTimestamp();
-                        await db.QueryToListAsync<int>($"SELECT count(*)::int FROM ({sql.Sql}) page", [.. sql.Parameters]);
+                        await BrowseData.QueryAsync(connection, sql, default);
                         mine.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
                     }
                     lock (latencies)

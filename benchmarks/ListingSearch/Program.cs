@@ -52,7 +52,7 @@ try
         Console.WriteLine($"built the RUM index (where the extension is installed) in {clock.Elapsed.TotalSeconds:0.0} s");
     }
     var rumSchema = await CoverageScenarios.RumSchemaAsync(connectionString);
-    Console.WriteLine(rumSchema is null ? "RUM index: absent (relevance ranks the newest matches)" : $"RUM index: present (extension in schema {rumSchema})");
+    Console.WriteLine(rumSchema is null ? "RUM index: absent (relevance ranks by tier)" : $"RUM index: present (extension in schema {rumSchema})");
 
     var port = FreePort();
     var baseUrl = $"http://127.0.0.1:{port}";
@@ -219,8 +219,19 @@ static async Task<string> ExplainAsync(string connectionString, Scenario scenari
             continue;
         }
         var sql = Marketplace.Api.Features.Listings.Browse.Data.BuildSql(probe.Request, probe.After, (probe.Request.Limit ?? Paging.DefaultLimit) + 1, rumSchema: rumSchema);
-        var lines = await db.QueryToListAsync<string>("EXPLAIN (ANALYZE, BUFFERS) " + sql.Sql, [.. sql.Parameters]);
-        plans.AppendLine($"-- GET {probe.Url}").AppendLine(string.Join('\n', lines));
+        // every statement the page runs (relevance by tier may read a second tier, or sort a tier its window fell short in)
+        var ran = new List<BrowseSql>();
+        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Timezone = "UTC" }.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await Marketplace.Api.Features.Listings.Browse.Data.QueryAsync(connection, sql, default, ran.Add);
+        }
+        plans.AppendLine($"-- GET {probe.Url}");
+        foreach (var statement in ran)
+        {
+            var lines = await db.QueryToListAsync<string>("EXPLAIN (ANALYZE, BUFFERS) " + statement.Sql, [.. statement.Parameters]);
+            plans.AppendLine(string.Join('\n', lines));
+        }
     }
     return plans.ToString().TrimEnd();
 }
@@ -312,6 +323,10 @@ internal static class Scenarios
                 new Request { Q = "agility training", Sort = Sorts.Relevance, Limit = 20 },
                 new Request { Q = "senior wellness", Sort = Sorts.Relevance, Limit = 20 },
             ]),
+            // relevance's two extremes: a word in the title of every 14th listing, and one no listing has (every tier's window
+            // comes up short and every tier is read from its GIN index)
+            Simple("q (relevance, one common word)", new Request { Q = "puppy", Sort = Sorts.Relevance, Limit = 20 }),
+            Simple("q (relevance, no match)", new Request { Q = "labradoodle", Sort = Sorts.Relevance, Limit = 20 }),
             Rotating("price sort", [
                 new Request { Sort = Sorts.PriceAsc, Limit = 20 },
                 new Request { Sort = Sorts.PriceDesc, Limit = 20 },

@@ -10,12 +10,21 @@ namespace Marketplace.Api.Features.Listings.Browse;
 /// The position after the last item served: the sort's key and the id that breaks ties. Only the
 /// key of the cursor's own sort is set.
 /// </summary>
-/// <remarks>A RUM rank distance is Infinity for a match without any ranked word (q=-puppy), hence the named literals.</remarks>
+/// <remarks>
+/// A RUM rank distance is Infinity for a match without any ranked word (q=-puppy), hence the named literals. Relevance
+/// without the RUM index pages by (<see cref="Data.Tier"/>, published_at, id): <c>Tier</c> and <c>PublishedAt</c>.
+/// </remarks>
 public sealed record BrowseCursor(string Sort, int Id, DateTime? PublishedAt = null, long? Price = null, int? Views = null,
-    [property: System.Text.Json.Serialization.JsonNumberHandling(System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals)] float? Rank = null);
+    [property: System.Text.Json.Serialization.JsonNumberHandling(System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals)] float? Rank = null,
+    int? Tier = null);
 
-/// <summary>The SQL of one page and its parameters (public so the benchmark can EXPLAIN exactly what the API runs).</summary>
-public sealed record BrowseSql(string Sql, IReadOnlyList<DataParameter> Parameters);
+/// <summary>
+/// The SQL of one page and its parameters (public so the benchmark can EXPLAIN exactly what the API runs). A page may
+/// take more than one statement (relevance without the RUM index reads its tiers one after the other): while the page
+/// has fewer than <paramref name="Fetch"/> rows, <paramref name="Then"/> adds the rows after this statement's;
+/// <paramref name="Fallback"/> replaces this statement's rows when they are fewer than the page still needs.
+/// </summary>
+public sealed record BrowseSql(string Sql, IReadOnlyList<DataParameter> Parameters, int Fetch, BrowseSql? Fallback = null, BrowseSql? Then = null);
 
 /// <summary>
 /// GET /listings as one SQL statement: active listings of active providers with the provider's
@@ -24,22 +33,16 @@ public sealed record BrowseSql(string Sql, IReadOnlyList<DataParameter> Paramete
 /// M202611243000, M202611272200), so page 50 costs what page 1 costs and a page reads about as
 /// many rows at 1M listings as at 200k; price sorts read the priced listings and those without a
 /// price as two branches of one index, led by the category, state or city filter where there is one
-/// (<see cref="PriceSortSql"/>, M202611273000). Relevance walks the RUM index
-/// in rank order over every match where it exists (<see cref="RumRelevanceSql"/>, an operator's choice: Marketplace.Migrations.RumIndex),
-/// else ranks the most recent matches (<see cref="RelevanceCandidates"/>); both page by (rank, id).
+/// (<see cref="PriceSortSql"/>, M202611273000). Relevance ranks every match by where the search text
+/// matches (title, keywords, description), newest first in each tier, one tier after the other (<see cref="TieredRelevance"/>,
+/// M202611273200); or, where an operator created the RUM index (Marketplace.Migrations.RumIndex), walks it in rank
+/// order (<see cref="RumRelevanceSql"/>).
 /// </summary>
 public static class Data
 {
     // the cursor's price in the no-price tail of a price sort (listings without a price come last both ways)
     private const long NoPriceAsc = long.MaxValue;
     private const long NoPriceDesc = -1;
-
-    /// <summary>
-    /// Without the RUM index relevance ranks the most recent matches only: ts_rank needs every candidate's document, so
-    /// ranking all matches of a broad word ("puppy": a fifth of the catalogue) costs hundreds of
-    /// milliseconds. Filters (city, category...) usually leave far fewer matches than this.
-    /// </summary>
-    public const int RelevanceCandidates = 500;
 
     private const string Columns = """
         l.id, l.slug, l.title, l.category, l.subcategory, l.price_cents, l.price_type, l.price_text, l.cover_image_url,
@@ -48,27 +51,129 @@ public static class Data
         """;
 
     /// <summary>
-    /// Without the RUM index: the newest <see cref="RelevanceCandidates"/> matches come from the indexes (GIN or the
-    /// published_at index, as the planner finds cheaper); only they are ranked, and the keyset
-    /// (rank, id) pages through them.
+    /// The relevance tiers, strongest first: the title alone matches the search text, else title and keywords
+    /// together, else it takes the description (search_vector weighs them A, B and C).
     /// </summary>
-    private static string RelevanceSql(List<string> where, bool hasCursor, int fetch) => $"""
-        SELECT c.id, c.slug, c.title, c.category, c.subcategory, c.price_cents, c.price_type, c.price_text, c.cover_image_url,
+    public static class Tier
+    {
+        public const int Title = 3;
+        public const int Keywords = 2;
+        public const int Description = 1;
+    }
+
+    /// <summary>How many of the newest listings (after the cursor) a relevance tier looks through before it sorts its matches instead.</summary>
+    public const int TierWindow = 1500;
+
+    private const string ColumnsOfC = """
+        c.id, c.slug, c.title, c.category, c.subcategory, c.price_cents, c.price_type, c.price_text, c.cover_image_url,
                c.city, c.state, c.zip, c.duration, c.meta_description, c.view_count, c.published_at,
                c.provider_id, c.business_name, c.average_rating, c.total_reviews, c.verified_provider, c.rank
-          FROM (SELECT m.*, ts_rank(m.search_vector, query) AS rank
-                  FROM (SELECT {Columns}, l.search_vector
-                          FROM marketplace.service_listings l
-                          JOIN marketplace.providers p ON p.id = l.provider_id
-                         CROSS JOIN websearch_to_tsquery('english', :q) AS query
-                         WHERE {string.Join("\n                           AND ", where)}
-                         ORDER BY l.published_at DESC, l.id DESC
-                         LIMIT {RelevanceCandidates}) m
-                 CROSS JOIN websearch_to_tsquery('english', :q) AS query) c
-         {(hasCursor ? "WHERE (c.rank, c.id) < (:after_key, :after_id)" : "")}
-         ORDER BY c.rank DESC, c.id DESC
-         LIMIT {fetch}
         """;
+
+    /// <summary>
+    /// Relevance without the RUM index: every match, ranked by tier (<see cref="Tier"/>), newest first within a tier, and
+    /// paged by (tier, published_at, id). Each tier is read only while the page is not full (<see cref="WindowedTier"/>),
+    /// so a page of a common word reads one short index range.
+    /// </summary>
+    private static BrowseSql TieredRelevance(Request r, BrowseCursor? after, List<string> where, List<DataParameter> parameters, int fetch)
+    {
+        var negates = r.Q!.Contains('-', StringComparison.Ordinal);
+        var start = after is null ? Tier.Title
+            : after.Tier is >= Tier.Description and <= Tier.Title && after.PublishedAt is not null ? after.Tier.Value
+            : throw new ArgumentException("A relevance cursor without the RUM index carries its tier and publication time.", nameof(after));
+        // the listing's own filters; each tier adds its condition, with the full-text match where it is needed
+        var filters = where.Where(w => w != "l.search_vector @@ query").ToList();
+        BrowseSql? next = null;
+        for (var tier = Tier.Description; tier <= start; tier++)
+        {
+            var own = new List<string>(filters);
+            var ownParameters = new List<DataParameter>(parameters.Where(p => p.Name is not ("after_key" or "after_id")));
+            if (tier == start && after is not null)
+            {
+                own.Add("(l.published_at, l.id) < (:after_key, :after_id)");
+                ownParameters.AddRange(parameters.Where(p => p.Name is "after_key" or "after_id"));
+            }
+            next = WindowedTier(tier, TierCondition(tier, negates), own, ownParameters, fetch, next);
+        }
+        return next!;
+    }
+
+    /// <summary>
+    /// The condition of a tier on the listing aliased <c>table</c>. Title and keywords matches need the whole text
+    /// matched only when it negates a word (a title without "cat" says nothing of the description).
+    /// </summary>
+    private static Func<string, string> TierCondition(int tier, bool negates) => tier switch
+    {
+        Tier.Title => t => (negates ? $"{t}.search_vector @@ {Query} AND " : "") + $"ts_filter({t}.search_vector, '{{a}}') @@ {Query}",
+        Tier.Keywords => t => (negates ? $"{t}.search_vector @@ {Query} AND " : "")
+            + $"ts_filter({t}.search_vector, '{{a,b}}') @@ {Query} AND NOT ts_filter({t}.search_vector, '{{a}}') @@ {Query}",
+        _ => t => $"{t}.search_vector @@ {Query} AND NOT ts_filter({t}.search_vector, '{{a,b}}') @@ {Query}",
+    };
+
+    /// <summary>
+    /// The search text's query in a tier's statements: a scalar subquery, which PostgreSQL computes once per execution
+    /// (an InitPlan), not a joined row. Joined, the generic plan PostgreSQL keeps for a prepared statement after five
+    /// executions put the one-row join first, lost the window's order and sorted the whole window: 7.7 ms instead of
+    /// 1.4 ms for "puppy", a fifth of the API's throughput.
+    /// </summary>
+    private const string Query = "(SELECT websearch_to_tsquery('english', :q))";
+
+    /// <summary>
+    /// One tier, read in two bounded steps, neither of which depends on the planner guessing the tier's size:
+    /// <list type="number">
+    /// <item>the <see cref="TierWindow"/> newest listings of the filters (after the cursor) are looked through, in the order
+    /// of the filters' newest-first index; a tier holding more than about 1.4 % of them fills its page here, and a dense
+    /// one stops after a few dozen rows;</item>
+    /// <item>only when the window holds fewer matches than the page needs are all the tier's matches sorted (the
+    /// <c>OFFSET 0</c> keeps the planner from turning this back into an unbounded walk), read through the GIN indexes
+    /// of search_vector and of <c>ts_filter(search_vector, '{a}')</c> and <c>'{a,b}'</c> (M202611273200): few, since
+    /// the tier is sparse among the newest listings.</item>
+    /// </list>
+    /// So a page costs at most the window plus, for a sparse tier, a sort of its matches, at 1M listings as at 200k.
+    /// The planner alone was measured to go wrong both ways: it multiplies the frequencies of several words (senior +
+    /// wellness: 430 estimated, 3,834 found, all sorted: 24-50 ms at 200k) and has no frequency for a word it has not
+    /// sampled (a rare word: the whole newest-first index walked, 57,000 rows for one match); the description tier,
+    /// "matches but not in title and keywords", it takes as independent (airport: estimated dense, found empty, 420 ms).
+    /// </summary>
+    private static BrowseSql WindowedTier(int tier, Func<string, string> condition, List<string> where, List<DataParameter> parameters, int fetch, BrowseSql? next)
+    {
+        // The window counts listings, not listings of active providers: the provider of each match is looked up after it,
+        // which halves the window's cost (one heap page per listing instead of that and a provider lookup). The lookup is
+        // a LATERAL subquery with LIMIT 1 so that it stays a nested loop over the window in its order: as a join, the
+        // planner hashed the providers and sorted the whole window.
+        var providers = where.Where(w => w.StartsWith("p.", StringComparison.Ordinal)).ToList();
+        var listings = where.Except(providers).ToList();
+        var window = $"""
+            SELECT c.id, c.slug, c.title, c.category, c.subcategory, c.price_cents, c.price_type, c.price_text, c.cover_image_url,
+                   c.city, c.state, c.zip, c.duration, c.meta_description, c.view_count, c.published_at,
+                   p.id AS provider_id, p.business_name, p.average_rating, p.total_reviews, p.verified_provider, {tier}::real AS rank
+              FROM (SELECT l.id, l.slug, l.title, l.category, l.subcategory, l.price_cents, l.price_type, l.price_text, l.cover_image_url,
+                           l.city, l.state, l.zip, l.duration, l.meta_description, l.view_count, l.published_at, l.provider_id, l.search_vector
+                      FROM marketplace.service_listings l
+                     WHERE {string.Join("\n                       AND ", listings)}
+                     ORDER BY l.published_at DESC, l.id DESC
+                     LIMIT {TierWindow}) c
+             CROSS JOIN LATERAL (SELECT p.id, p.business_name, p.average_rating, p.total_reviews, p.verified_provider
+                                   FROM marketplace.providers p
+                                  WHERE {string.Join(" AND ", ["p.id = c.provider_id", .. providers])}
+                                  LIMIT 1) p
+             WHERE {condition("c")}
+             ORDER BY c.published_at DESC, c.id DESC
+             LIMIT {fetch}
+            """;
+        var sorted = $"""
+            SELECT {ColumnsOfC}
+              FROM (SELECT {Columns}, {tier}::real AS rank
+                      FROM marketplace.service_listings l
+                      JOIN marketplace.providers p ON p.id = l.provider_id
+                     WHERE {string.Join("\n                       AND ", where)}
+                       AND {condition("l")}
+                    OFFSET 0) c
+             ORDER BY c.published_at DESC, c.id DESC
+             LIMIT {fetch}
+            """;
+        return new BrowseSql(window, parameters, fetch, Fallback: new BrowseSql(sorted, parameters, fetch), Then: next);
+    }
 
     /// <summary>
     /// Relevance over every match: the RUM index returns the matches in order of
@@ -148,8 +253,8 @@ public static class Data
             """;
     }
 
-    private static string Select(List<string> where, string order, bool search, int fetch) => $"""
-        SELECT {Columns}, 0::real AS rank
+    private static string Select(List<string> where, string order, bool search, int fetch, string rank = "0::real") => $"""
+        SELECT {Columns}, {rank} AS rank
           FROM marketplace.service_listings l
           JOIN marketplace.providers p ON p.id = l.provider_id{(search ? "\n  CROSS JOIN websearch_to_tsquery('english', :q) AS query" : "")}
          WHERE {string.Join("\n   AND ", where)}
@@ -158,7 +263,7 @@ public static class Data
         """;
 
     /// <param name="nowUtc">The clock the availability filter measures notice and advance limits from (default: the system clock).</param>
-    /// <param name="rumSchema">the RUM extension's schema when the RUM index exists (<see cref="RelevanceIndex"/>); null: relevance ranks the newest matches</param>
+    /// <param name="rumSchema">the RUM extension's schema when the RUM index exists (<see cref="RelevanceIndex"/>); null: relevance ranks by tier</param>
     public static BrowseSql BuildSql(Request r, BrowseCursor? after, int fetch, DateTime? nowUtc = null, string? rumSchema = null)
     {
         var sort = r.Sort ?? Sorts.Newest;
@@ -212,34 +317,58 @@ public static class Data
             {
                 Sorts.PriceAsc or Sorts.PriceDesc => new DataParameter("after_key", after.Price, DataType.Int64),
                 Sorts.Popular => new DataParameter("after_key", after.Views, DataType.Int32),
-                Sorts.Relevance => new DataParameter("after_key", after.Rank, DataType.Single),
+                Sorts.Relevance when rumSchema is not null => new DataParameter("after_key", after.Rank, DataType.Single),
+                Sorts.Relevance => new DataParameter("after_key", after.PublishedAt, DataType.DateTimeOffset),
                 _ => new DataParameter("after_key", after.PublishedAt, DataType.DateTimeOffset),
             });
             parameters.Add(new DataParameter("after_id", after.Id, DataType.Int32));
         }
         // the page size is a validated int written as a literal: with LIMIT $n PostgreSQL plans every execution afresh (no generic plan)
+        if (sort == Sorts.Relevance && rumSchema is null)
+        {
+            return TieredRelevance(r, after, where, parameters, fetch);
+        }
         var sql = sort switch
         {
-            Sorts.Relevance when rumSchema is not null => RumRelevanceSql(rumSchema, where, after is not null, fetch),
-            Sorts.Relevance => RelevanceSql(where, after is not null, fetch),
+            Sorts.Relevance => RumRelevanceSql(rumSchema!, where, after is not null, fetch),
             Sorts.PriceAsc => PriceSortSql(r, ascending: true, after, where, search, fetch),
             Sorts.PriceDesc => PriceSortSql(r, ascending: false, after, where, search, fetch),
             _ => Select(where, order, search, fetch),
         };
-        return new BrowseSql(sql, parameters);
+        return new BrowseSql(sql, parameters, fetch);
     }
 
-    /// <summary>Straight through Npgsql with the reader below (linq2db's execution costs ~50 us more per page).</summary>
-    public static Task<List<Row>> QueryAsync(Npgsql.NpgsqlConnection connection, BrowseSql sql, CancellationToken ct) =>
-        Pg.QueryAsync(connection, sql.Sql, Read, ct, [.. sql.Parameters.Select(Pg.From)]);
+    /// <summary>
+    /// Straight through Npgsql with the reader below (linq2db's execution costs ~50 us more per page): the statement,
+    /// its fallback when it falls short, and the statements after it while the page is not full.
+    /// </summary>
+    /// <param name="ran">told of each statement run, in order (the benchmark EXPLAINs them)</param>
+    public static async Task<List<Row>> QueryAsync(NpgsqlConnection connection, BrowseSql sql, CancellationToken ct, Action<BrowseSql>? ran = null)
+    {
+        var rows = new List<Row>();
+        for (var step = sql; step is not null && rows.Count < sql.Fetch; step = step.Then)
+        {
+            var needed = sql.Fetch - rows.Count;
+            ran?.Invoke(step);
+            var found = await Pg.QueryAsync(connection, step.Sql, Read, ct, [.. step.Parameters.Select(Pg.From)]);
+            if (found.Count < needed && step.Fallback is { } whole)
+            {
+                ran?.Invoke(whole);
+                found = await Pg.QueryAsync(connection, whole.Sql, Read, ct, [.. whole.Parameters.Select(Pg.From)]);
+            }
+            rows.AddRange(found.Take(needed));
+        }
+        return rows;
+    }
 
-    /// <summary>The cursor after this row for this sort.</summary>
-    public static BrowseCursor CursorAfter(string sort, Row row) => sort switch
+    /// <summary>The cursor after this row for this sort (and for relevance, this ranking).</summary>
+    public static BrowseCursor CursorAfter(string sort, Row row, bool rum = false) => sort switch
     {
         Sorts.PriceAsc => new BrowseCursor(sort, row.Item.Id, Price: row.Item.PriceCents ?? NoPriceAsc),
         Sorts.PriceDesc => new BrowseCursor(sort, row.Item.Id, Price: row.Item.PriceCents ?? NoPriceDesc),
         Sorts.Popular => new BrowseCursor(sort, row.Item.Id, Views: row.Item.ViewCount),
-        Sorts.Relevance => new BrowseCursor(sort, row.Item.Id, Rank: row.Rank),
+        Sorts.Relevance when rum => new BrowseCursor(sort, row.Item.Id, Rank: row.Rank),
+        Sorts.Relevance => new BrowseCursor(sort, row.Item.Id, PublishedAt: row.Item.PublishedAt, Tier: (int)row.Rank),
         _ => new BrowseCursor(sort, row.Item.Id, PublishedAt: row.Item.PublishedAt),
     };
 
@@ -250,7 +379,7 @@ public static class Data
     public static CursorScope ScopeOf(Request r, bool rum = false) => new("listings.browse", new
     {
         r.Category, r.Subcategory, r.State, r.City, r.Zip, r.MinPriceCents, r.MaxPriceCents, r.PriceType, r.ProviderId, r.Q,
-        Sort = (r.Sort ?? Sorts.Newest) + (rum && r.Sort == Sorts.Relevance ? "+rum" : ""),
+        Sort = (r.Sort ?? Sorts.Newest) + (r.Sort != Sorts.Relevance ? "" : rum ? "+rum" : "+tiers"),
         AvailableFrom = r.AvailableFrom?.ToUniversalTime(), AvailableTo = r.AvailableTo?.ToUniversalTime(),
     });
 

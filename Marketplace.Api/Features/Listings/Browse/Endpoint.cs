@@ -19,7 +19,7 @@ public sealed class Endpoint(ReadDb reads, Cursors cursors, TimeProvider clock, 
             s.Description = "Active listings of active providers, each with its provider's summary. Filters: category, subcategory, "
                 + "state, city, zip (exact), minPriceCents/maxPriceCents, priceType, providerId, q (full-text over title, keywords "
                 + "and description). Sorts: newest (default), price_asc, price_desc (listings without a price last), popular "
-                + "(most viewed: viewCount, published every few minutes), relevance (needs q). Keyset pagination: ?limit= (1-100, default 20) and the nextCursor of the "
+                + "(most viewed: viewCount, published every few minutes), relevance (needs q: titles that match first, then title and keywords together, then the description; newest first within each). Keyset pagination: ?limit= (1-100, default 20) and the nextCursor of the "
                 + "previous page; a cursor is only valid with the filters and sort it was made for (400 invalid_cursor). "
                 + "availableFrom/availableTo (together, ISO-8601 instants): only listings with at least one slot that can be booked now "
                 + "starting in the range (plan, exceptions, buffers, notice, advance limit and booked seats); listings without an "
@@ -49,7 +49,7 @@ public sealed class Endpoint(ReadDb reads, Cursors cursors, TimeProvider clock, 
         var limit = r.Limit ?? Paging.DefaultLimit;
         var sql = Data.BuildSql(r, after, limit + 1, now, rumSchema);
         var rows = await reads.ReadAsync(connection => Data.QueryAsync(connection, sql, ct), ct);
-        var page = cursors.Page(rows, limit, row => Data.CursorAfter(sort, row), scope);
+        var page = cursors.Page(rows, limit, row => Data.CursorAfter(sort, row, rum: rumSchema is not null), scope);
         await Send.OkAsync(new CursorPage<Item>([.. page.Items.Select(row => row.Item)], page.NextCursor), ct);
     }
 }

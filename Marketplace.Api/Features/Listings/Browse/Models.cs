@@ -21,7 +21,7 @@ public sealed record Request
     public int? ProviderId { get; init; }
     /// <summary>Full-text search over title, keywords and description (web search syntax: words, "phrases", -exclusions, or).</summary>
     public string? Q { get; init; }
-    /// <summary>newest (default) | price_asc | price_desc | popular | relevance (needs q). Listings without a price come last in price sorts.</summary>
+    /// <summary>newest (default) | price_asc | price_desc | popular | relevance (needs q: title matches first, then title and keywords, then description; newest first in each). Listings without a price come last in price sorts.</summary>
     public string? Sort { get; init; }
     public int? Limit { get; init; }
     public string? Cursor { get; init; }

@@ -7,7 +7,7 @@ namespace Marketplace.Api.Features.Listings.Browse;
 /// Whether relevance can rank every match through the RUM index, which operators create by choice
 /// (<see cref="Marketplace.Migrations.RumIndex"/> says why it is not a migration: rum 1.3.13 breaks
 /// streaming standbys). Looked up once per process, at the first relevance search; without the
-/// index browse keeps ranking the newest matches and says so once in the log. Creating the index
+/// index relevance ranks every match by tier (<see cref="Data.Tier"/>), which the log says once. Creating the index
 /// later takes effect at the next start (README: Search).
 /// </summary>
 public sealed class RelevanceIndex(ILogger<RelevanceIndex> logger)
@@ -33,11 +33,11 @@ public sealed class RelevanceIndex(ILogger<RelevanceIndex> logger)
         }
         var schema = (await db.QueryToListAsync<string>(LookupSql, ct)).FirstOrDefault();
         // concurrent first searches may both look; only the one that records the answer logs it
-        if (Interlocked.CompareExchange(ref found, new Answer(schema), null) is null && schema is null)
+        if (Interlocked.CompareExchange(ref found, new Answer(schema), null) is null)
         {
-            logger.LogWarning("The RUM index {Index} is missing (the rum extension is not installed): sort=relevance ranks only the "
-                + "{Candidates} most recent matches of a search. See the README (Search) before creating it: rum breaks streaming replicas.",
-                IndexName, Data.RelevanceCandidates);
+            logger.LogInformation("sort=relevance ranks {Ranking}.", schema is null
+                ? "every match by where it matches (title, keywords, description), newest first in each tier"
+                : $"every match through the RUM index {IndexName} (word positions and frequency)");
         }
         return found!.Schema;
     }

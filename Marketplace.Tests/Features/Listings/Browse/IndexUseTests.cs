@@ -190,6 +190,109 @@ public sealed class IndexUseTests(SeededCatalogueFixture catalogue) : IClassFixt
         Assert.Contains("Order By: (search_vector OPERATOR(", plan);
     }
 
+    public static TheoryData<string, Request, BrowseCursor?> TieredRelevanceClasses() => new()
+    {
+        { "common word", new Request { Q = "puppy", Sort = Sorts.Relevance }, null },
+        { "rare word", new Request { Q = "12345", Sort = Sorts.Relevance }, null },
+        { "word of the description", new Request { Q = "agility", Sort = Sorts.Relevance }, null },
+        { "two words", new Request { Q = "senior wellness", Sort = Sorts.Relevance }, null },
+        { "a negated word", new Request { Q = "puppy -agility", Sort = Sorts.Relevance }, null },
+        { "word + category", new Request { Q = "shampoo", Category = "vet", Sort = Sorts.Relevance }, null },
+        { "keywords tier, by cursor", new Request { Q = "airport", Sort = Sorts.Relevance },
+            new BrowseCursor(Sorts.Relevance, 5_000, PublishedAt: DateTime.UtcNow.AddDays(-10), Tier: BrowseData.Tier.Keywords) },
+        { "description tier, by cursor", new Request { Q = "shampoo", Sort = Sorts.Relevance },
+            new BrowseCursor(Sorts.Relevance, 5_000, PublishedAt: DateTime.UtcNow.AddDays(-10), Tier: BrowseData.Tier.Description) },
+    };
+
+    /// <summary>
+    /// Relevance without the RUM index (the default): every statement a page runs (a tier's window, the sort a window
+    /// falls back to, the next tier) reads an index of service_listings. A fallback that does not run may scan: it sorts
+    /// every match of its tier, and a tier holding a fifth of the catalogue is cheaper to read whole.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TieredRelevanceClasses))]
+    public async Task Every_statement_of_relevance_by_tier_reads_an_index(string name, Request request, BrowseCursor? after)
+    {
+        var plans = await TieredPlansAsync(request, after);
+
+        Assert.NotEmpty(plans);
+        foreach (var plan in plans)
+        {
+            Assert.True(!plan.Contains("Seq Scan on service_listings", StringComparison.Ordinal), $"{name}: {plan}");
+            Assert.Matches("Index (Only )?Scan( Backward)? using ix_service_listings|Bitmap Index Scan on ix_service_listings", plan);
+        }
+    }
+
+    [Fact]
+    public async Task A_common_word_fills_its_page_from_the_first_listings_of_the_window_and_a_rare_one_is_read_from_the_title_index()
+    {
+        var common = Assert.Single(await TieredPlansAsync(new Request { Q = "puppy", Sort = Sorts.Relevance }, null));
+        Assert.Contains("Index Scan using ix_service_listings_live_published", common);
+        Assert.DoesNotContain("Sort Key", common);
+        Assert.Matches(@"Limit \(actual time=[0-9.]+ rows=1[0-9]{2} loops=1\)|Limit \(actual time=[0-9.]+ rows=[0-9]{2} loops=1\)", common); // not the whole window
+
+        // one word of one title: every tier's window comes up short, and each sort reads its tier's index
+        var rare = await TieredPlansAsync(new Request { Q = "12345", Sort = Sorts.Relevance }, null);
+        Assert.True(rare.Count == 6, string.Join("\n----\n", rare));
+        Assert.True(rare[1].Contains("Bitmap Index Scan on ix_service_listings_search_title ", StringComparison.Ordinal), string.Join("\n----\n", rare));
+        Assert.True(rare[3].Contains("Bitmap Index Scan on ix_service_listings_search_title_keywords", StringComparison.Ordinal), string.Join("\n----\n", rare));
+        // (this catalogue also has the opt-in RUM index, which serves the match as well as the GIN index)
+        Assert.Matches("Bitmap Index Scan on ix_service_listings_(search_vector|live_search_rum)", rare[5]);
+    }
+
+    /// <summary>
+    /// The API's connections prepare their statements (Max Auto Prepare), and after five executions PostgreSQL may keep
+    /// one generic plan for every search text. That plan must still stop a dense tier's window early: with the query
+    /// joined as a row it sorted the whole window instead (5x the work).
+    /// </summary>
+    [Fact]
+    public async Task The_generic_plan_of_a_tier_window_stops_early_too()
+    {
+        var statement = BrowseData.BuildSql(new Request { Q = "puppy", Sort = Sorts.Relevance }, null, 21, rumSchema: null);
+        Assert.Equal("q", Assert.Single(statement.Parameters).Name);
+
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(catalogue.ConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using (var prepare = new NpgsqlCommand("SET plan_cache_mode = force_generic_plan; PREPARE tier_window AS " + statement.Sql.Replace(":q", "$1::text", StringComparison.Ordinal), connection))
+        {
+            await prepare.ExecuteNonQueryAsync();
+        }
+        var plan = new StringBuilder();
+        await using (var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, COSTS OFF) EXECUTE tier_window('puppy')", connection))
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.AppendLine(reader.GetString(0));
+            }
+        }
+
+        var text = plan.ToString();
+        Assert.DoesNotContain("Sort Key", text);
+        // the window: the Limit right above the walk of the newest-first index
+        var window = Regex.Match(text, @"Limit \(actual time=[0-9.]+\.\.[0-9.]+ rows=([0-9]+) loops=1\)\s*->  Index Scan using ix_service_listings_live_published");
+        Assert.True(window.Success && int.Parse(window.Groups[1].Value) < BrowseData.TierWindow / 2, text);
+    }
+
+    /// <summary>EXPLAIN ANALYZE of each statement a page of relevance by tier runs, in order.</summary>
+    private async Task<List<string>> TieredPlansAsync(Request request, BrowseCursor? after)
+    {
+        var sql = BrowseData.BuildSql(request, after, 21, rumSchema: null);
+        var ran = new List<BrowseSql>();
+        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(catalogue.ConnectionString) { Timezone = "UTC", Pooling = false }.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await BrowseData.QueryAsync(connection, sql, default, ran.Add);
+        }
+        using var db = catalogue.Db();
+        var plans = new List<string>();
+        foreach (var statement in ran)
+        {
+            plans.Add(string.Join('\n', await db.QueryToListAsync<string>("EXPLAIN (ANALYZE, COSTS OFF) " + statement.Sql, [.. statement.Parameters])));
+        }
+        return plans;
+    }
+
     [Fact]
     public async Task Saved_listings_and_their_cursor_read_the_saved_listings_index()
     {

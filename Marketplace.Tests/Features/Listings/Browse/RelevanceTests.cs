@@ -9,9 +9,9 @@ using Npgsql;
 namespace Marketplace.Tests.Features.Listings.Browse;
 
 /// <summary>
-/// sort=relevance ranks every match through the RUM index (issue 15), pages by cursor without
-/// duplicates or gaps, and falls back to ranking the newest matches, with one warning, where the
-/// index is missing. Each test searches for a word of its own.
+/// sort=relevance ranks every match through the RUM index where an operator created it (issue 15), pages by cursor
+/// without duplicates or gaps, and ranks by tier where the index is missing (TieredRelevanceTests: the shared
+/// database has no RUM index). Each test searches for a word of its own.
 /// </summary>
 [Collection(RumAndReplicas.Name)]
 public sealed class RelevanceTests(AppFixture app, RelevanceTests.RumCatalogue rum) : IClassFixture<AppFixture>, IClassFixture<RelevanceTests.RumCatalogue>, IDisposable
@@ -64,10 +64,11 @@ public sealed class RelevanceTests(AppFixture app, RelevanceTests.RumCatalogue r
     private const string Url = "/api/v1/marketplace/listings";
 
     /// <summary>A word only this test's listings contain (letters only, so the english parser keeps it whole).</summary>
-    private static string UniqueWord() => "zq" + new string([.. Guid.NewGuid().ToString("N").Where(char.IsLetter).Take(10)]) + "x";
+    internal static string UniqueWord() => "zq" + new string([.. Guid.NewGuid().ToString("N").Where(char.IsLetter).Take(10)]) + "x";
 
     /// <summary>Listings of one provider straight into the database: (title, keywords, description, days since publication) each.</summary>
-    private static async Task<List<int>> SeedAsync(string connectionString, int providerId, IEnumerable<(string Title, string? Keywords, string Description, double AgeDays)> listings)
+    internal static async Task<List<int>> SeedAsync(string connectionString, int providerId, IEnumerable<(string Title, string? Keywords, string Description, double AgeDays)> listings,
+        string city = "Austin")
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -76,13 +77,14 @@ public sealed class RelevanceTests(AppFixture app, RelevanceTests.RumCatalogue r
             INSERT INTO marketplace.service_listings (provider_id, slug, title, keywords, description, category, price_cents, price_type,
                                                       city, state, status, published_at, created_at, updated_at)
             SELECT @provider, 'relevance-' || replace(gen_random_uuid()::text, '-', ''), t.title, t.keywords, t.description, 'grooming', 5000, 'fixed',
-                   'Austin', 'TX', 'active', now() - t.age * interval '1 day', now(), now()
+                   @city, 'TX', 'active', now() - t.age * interval '1 day', now(), now()
               FROM unnest(@titles, @keywords, @descriptions, @ages) WITH ORDINALITY AS t(title, keywords, description, age, n)
              ORDER BY t.n
             RETURNING id;
             UPDATE marketplace.providers SET total_listings = total_listings + @count, active_listings = active_listings + @count WHERE id = @provider;
             """, connection);
         insert.Parameters.AddWithValue("provider", providerId);
+        insert.Parameters.AddWithValue("city", city);
         insert.Parameters.AddWithValue("titles", rows.Select(r => r.Title).ToArray());
         insert.Parameters.AddWithValue("keywords", rows.Select(r => r.Keywords).ToArray());
         insert.Parameters.AddWithValue("descriptions", rows.Select(r => r.Description).ToArray());
@@ -97,7 +99,7 @@ public sealed class RelevanceTests(AppFixture app, RelevanceTests.RumCatalogue r
         return ids;
     }
 
-    private static async Task<List<int>> AllPagesAsync(HttpClient client, string query, int limit)
+    internal static async Task<List<int>> AllPagesAsync(HttpClient client, string query, int limit)
     {
         var ids = new List<int>();
         string? cursor = null;
@@ -138,7 +140,7 @@ public sealed class RelevanceTests(AppFixture app, RelevanceTests.RumCatalogue r
     public async Task An_old_listing_with_a_better_rank_comes_before_six_hundred_newer_weaker_matches()
     {
         var word = UniqueWord();
-        // the fallback ranks only the newest 500 matches: this one would not even be ranked there
+        // six hundred newer listings that mention the word only in their description rank after it
         var old = (await SeedAsync(rum.ConnectionString, rum.ProviderId, [($"{word} grooming salon", word, $"The best {word} in town.", 700)])).Single();
         await SeedAsync(rum.ConnectionString, rum.ProviderId, Enumerable.Range(0, 600).Select(i => ("Dog grooming", (string?)null, $"Ask about {word}.", i / 10.0)));
 
@@ -192,7 +194,7 @@ public sealed class RelevanceTests(AppFixture app, RelevanceTests.RumCatalogue r
     }
 
     [Fact]
-    public async Task Without_the_rum_index_relevance_ranks_the_newest_matches_pages_them_and_warns_once()
+    public async Task Without_the_rum_index_relevance_ranks_every_match_by_tier_and_says_so_once()
     {
         var connectionString = await TestDatabase.CreateMigratedAsync("norum");
         try
@@ -202,20 +204,25 @@ public sealed class RelevanceTests(AppFixture app, RelevanceTests.RumCatalogue r
             {
                 await drop.ExecuteNonQueryAsync();
             }
-            await SeededCatalogue.SeedAsync(connectionString, 500);
+            await SeededCatalogue.SeedAsync(connectionString, 600);
             var logs = new LogCapture();
             using var host = app.Isolated(settings: new Dictionary<string, string?> { ["ConnectionStrings:Marketplace"] = connectionString })
                 .WithWebHostBuilder(b => b.ConfigureServices(s => s.AddLogging(l => l.AddProvider(logs))));
             using var client = host.CreateClient();
 
-            var first = await AllPagesAsync(client, "q=airport&sort=relevance", 20);
-            var second = await AllPagesAsync(client, "q=airport&sort=relevance", 7);
+            // "transport": the title of a fifth of the catalogue, the description of none; "agility training": the description of a third
+            foreach (var q in new[] { "transport", "agility training" })
+            {
+                var first = await AllPagesAsync(client, $"q={Uri.EscapeDataString(q)}&sort=relevance", 20);
+                var second = await AllPagesAsync(client, $"q={Uri.EscapeDataString(q)}&sort=relevance", 7);
 
-            var expected = await ExpectedAsync(connectionString, "airport", "ts_rank(l.search_vector, query)", "DESC");
-            Assert.InRange(expected.Count, 50, 500); // every match is among the newest 500 here
-            Assert.Equal(expected, first);
-            Assert.Equal(expected, second);
-            Assert.Single(logs.Lines, line => line.StartsWith("Warning", StringComparison.Ordinal) && line.Contains("RUM index", StringComparison.Ordinal));
+                var expected = await TieredRelevanceTests.ExpectedAsync(connectionString, q);
+                Assert.InRange(expected.Count, 100, 600);
+                Assert.Equal(expected, first);
+                Assert.Equal(expected, second);
+            }
+            Assert.Single(logs.Lines, line => line.Contains("sort=relevance ranks every match by where it matches", StringComparison.Ordinal));
+            Assert.DoesNotContain(logs.Lines, line => line.StartsWith("Warning", StringComparison.Ordinal) && line.Contains("relevance", StringComparison.Ordinal));
         }
         finally
         {
