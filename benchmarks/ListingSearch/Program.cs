@@ -327,6 +327,19 @@ internal static class Scenarios
             // comes up short and every tier is read from its GIN index)
             Simple("q (relevance, one common word)", new Request { Q = "puppy", Sort = Sorts.Relevance, Limit = 20 }),
             Simple("q (relevance, no match)", new Request { Q = "labradoodle", Sort = Sorts.Relevance, Limit = 20 }),
+            // a word no listing has among common ones, with each sort: a prepared statement's generic plan is made for no word in
+            // particular, and must not walk a whole index for a rare one
+            Rotating("q, common and rare words (newest)", [
+                new Request { Q = "puppy", Limit = 20 }, new Request { Q = "labradoodle", Limit = 20 }, new Request { Q = "airport", Limit = 20 }]),
+            Rotating("q, common and rare words (popular)", [
+                new Request { Q = "puppy", Sort = Sorts.Popular, Limit = 20 }, new Request { Q = "labradoodle", Sort = Sorts.Popular, Limit = 20 },
+                new Request { Q = "airport", Sort = Sorts.Popular, Limit = 20 }]),
+            Rotating("q, common and rare words (price_asc)", [
+                new Request { Q = "puppy", Sort = Sorts.PriceAsc, Limit = 20 }, new Request { Q = "labradoodle", Sort = Sorts.PriceAsc, Limit = 20 },
+                new Request { Q = "airport", Sort = Sorts.PriceAsc, Limit = 20 }]),
+            Rotating("q, common and rare words (relevance)", [
+                new Request { Q = "puppy", Sort = Sorts.Relevance, Limit = 20 }, new Request { Q = "labradoodle", Sort = Sorts.Relevance, Limit = 20 },
+                new Request { Q = "airport", Sort = Sorts.Relevance, Limit = 20 }]),
             Rotating("price sort", [
                 new Request { Sort = Sorts.PriceAsc, Limit = 20 },
                 new Request { Sort = Sorts.PriceDesc, Limit = 20 },

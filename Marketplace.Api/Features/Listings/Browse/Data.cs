@@ -21,8 +21,9 @@ public sealed record BrowseCursor(string Sort, int Id, DateTime? PublishedAt = n
 /// <summary>
 /// The SQL of one page and its parameters (public so the benchmark can EXPLAIN exactly what the API runs). A page may
 /// take more than one statement (relevance without the RUM index reads its tiers one after the other): while the page
-/// has fewer than <paramref name="Fetch"/> rows, <paramref name="Then"/> adds the rows after this statement's;
-/// <paramref name="Fallback"/> replaces this statement's rows when they are fewer than the page still needs.
+/// has fewer than <paramref name="Fetch"/> rows, <paramref name="Then"/> adds the rows after this statement's. A statement
+/// with a <paramref name="Fallback"/> is a window (Data.Windowed): the fallback replaces its rows when they are fewer than
+/// the page still needs and the window was full.
 /// </summary>
 public sealed record BrowseSql(string Sql, IReadOnlyList<DataParameter> Parameters, int Fetch, BrowseSql? Fallback = null, BrowseSql? Then = null);
 
@@ -72,7 +73,7 @@ public static class Data
 
     /// <summary>
     /// Relevance without the RUM index: every match, ranked by tier (<see cref="Tier"/>), newest first within a tier, and
-    /// paged by (tier, published_at, id). Each tier is read only while the page is not full (<see cref="WindowedTier"/>),
+    /// paged by (tier, published_at, id). Each tier is read only while the page is not full (<see cref="Windowed"/>),
     /// so a page of a common word reads one short index range.
     /// </summary>
     private static BrowseSql TieredRelevance(Request r, BrowseCursor? after, List<string> where, List<DataParameter> parameters, int fetch)
@@ -81,19 +82,18 @@ public static class Data
         var start = after is null ? Tier.Title
             : after.Tier is >= Tier.Description and <= Tier.Title && after.PublishedAt is not null ? after.Tier.Value
             : throw new ArgumentException("A relevance cursor without the RUM index carries its tier and publication time.", nameof(after));
-        // the listing's own filters; each tier adds its condition, with the full-text match where it is needed
-        var filters = where.Where(w => w != "l.search_vector @@ query").ToList();
         BrowseSql? next = null;
         for (var tier = Tier.Description; tier <= start; tier++)
         {
-            var own = new List<string>(filters);
+            // the listing's filters; each tier adds its condition, with the full-text match where it is needed
+            var own = new List<string>(where);
             var ownParameters = new List<DataParameter>(parameters.Where(p => p.Name is not ("after_key" or "after_id")));
             if (tier == start && after is not null)
             {
                 own.Add("(l.published_at, l.id) < (:after_key, :after_id)");
                 ownParameters.AddRange(parameters.Where(p => p.Name is "after_key" or "after_id"));
             }
-            next = WindowedTier(tier, TierCondition(tier, negates), own, ownParameters, fetch, next);
+            next = Windowed(TierCondition(tier, negates), Newest, $"{tier}::real", own, ownParameters, fetch, next);
         }
         return next!;
     }
@@ -102,74 +102,100 @@ public static class Data
     /// The condition of a tier on the listing aliased <c>table</c>. Title and keywords matches need the whole text
     /// matched only when it negates a word (a title without "cat" says nothing of the description).
     /// </summary>
-    private static Func<string, string> TierCondition(int tier, bool negates) => tier switch
+    private static Func<string, string, string> TierCondition(int tier, bool negates) => tier switch
     {
-        Tier.Title => t => (negates ? $"{t}.search_vector @@ {Query} AND " : "") + $"ts_filter({t}.search_vector, '{{a}}') @@ {Query}",
-        Tier.Keywords => t => (negates ? $"{t}.search_vector @@ {Query} AND " : "")
-            + $"ts_filter({t}.search_vector, '{{a,b}}') @@ {Query} AND NOT ts_filter({t}.search_vector, '{{a}}') @@ {Query}",
-        _ => t => $"{t}.search_vector @@ {Query} AND NOT ts_filter({t}.search_vector, '{{a,b}}') @@ {Query}",
+        Tier.Title => (t, q) => (negates ? $"{t}.search_vector @@ {q} AND " : "") + $"ts_filter({t}.search_vector, '{{a}}') @@ {q}",
+        Tier.Keywords => (t, q) => (negates ? $"{t}.search_vector @@ {q} AND " : "")
+            + $"ts_filter({t}.search_vector, '{{a,b}}') @@ {q} AND NOT ts_filter({t}.search_vector, '{{a}}') @@ {q}",
+        _ => (t, q) => $"{t}.search_vector @@ {q} AND NOT ts_filter({t}.search_vector, '{{a,b}}') @@ {q}",
     };
 
     /// <summary>
-    /// The search text's query in a tier's statements: a scalar subquery, which PostgreSQL computes once per execution
-    /// (an InitPlan), not a joined row. Joined, the generic plan PostgreSQL keeps for a prepared statement after five
-    /// executions put the one-row join first, lost the window's order and sorted the whole window: 7.7 ms instead of
+    /// The search text's query in a window (<see cref="Windowed"/>): a scalar subquery, which PostgreSQL computes once per
+    /// execution (an InitPlan), not a joined row. Joined, the generic plan PostgreSQL keeps for a prepared statement after
+    /// five executions put the one-row join first, lost the window's order and sorted the whole window: 7.7 ms instead of
     /// 1.4 ms for "puppy", a fifth of the API's throughput.
     /// </summary>
     private const string Query = "(SELECT websearch_to_tsquery('english', :q))";
 
+    private static string Newest(string table) => $"{table}.published_at DESC, {table}.id DESC";
+
     /// <summary>
-    /// One tier, read in two bounded steps, neither of which depends on the planner guessing the tier's size:
+    /// The listings that match a condition on the search text (a relevance tier, or the text itself under another
+    /// sort), in the order of an index of the filters, read in two bounded steps, neither of which depends on the
+    /// planner guessing how many listings match:
     /// <list type="number">
-    /// <item>the <see cref="TierWindow"/> newest listings of the filters (after the cursor) are looked through, in the order
-    /// of the filters' newest-first index; a tier holding more than about 1.4 % of them fills its page here, and a dense
-    /// one stops after a few dozen rows;</item>
-    /// <item>only when the window holds fewer matches than the page needs are all the tier's matches sorted (the
+    /// <item>the <see cref="TierWindow"/> first listings of the filters in that order (after the cursor) are looked
+    /// through; a condition that holds for more than about 1.4 % of them fills its page here, and a common word stops
+    /// after a few dozen rows;</item>
+    /// <item>only when the window holds fewer matches than the page needs are all the matches sorted (the
     /// <c>OFFSET 0</c> keeps the planner from turning this back into an unbounded walk), read through the GIN indexes
-    /// of search_vector and of <c>ts_filter(search_vector, '{a}')</c> and <c>'{a,b}'</c> (M202611273200): few, since
-    /// the tier is sparse among the newest listings.</item>
+    /// of search_vector and of <c>ts_filter(search_vector, '{a}')</c> and <c>'{a,b}'</c> (M202611273200), or through
+    /// the filters' index when they leave fewer listings: this statement is planned for the word (the query is a
+    /// joined row, which PostgreSQL folds into a constant), so the planner can tell.</item>
     /// </list>
-    /// So a page costs at most the window plus, for a sparse tier, a sort of its matches, at 1M listings as at 200k.
-    /// The planner alone was measured to go wrong both ways: it multiplies the frequencies of several words (senior +
-    /// wellness: 430 estimated, 3,834 found, all sorted: 24-50 ms at 200k) and has no frequency for a word it has not
-    /// sampled (a rare word: the whole newest-first index walked, 57,000 rows for one match); the description tier,
-    /// "matches but not in title and keywords", it takes as independent (airport: estimated dense, found empty, 420 ms).
+    /// So a page costs at most the window plus, for a sparse condition, a sort of its matches, at 1M listings as at 200k.
+    /// The window's plan is the same for every word (the text is an InitPlan, <see cref="Query"/>), so a prepared
+    /// statement's generic plan is the right one. The planner alone was measured to go wrong both ways: it multiplies
+    /// the frequencies of several words (senior + wellness: 430 estimated, 3,834 found, all sorted: 24-50 ms at 200k)
+    /// and has no frequency for a word it has not sampled (a rare word: the whole newest-first index walked, 57,000 rows
+    /// for one match); the description tier, "matches but not in title and keywords", it takes as independent (airport:
+    /// estimated dense, found empty, 420 ms).
     /// </summary>
-    private static BrowseSql WindowedTier(int tier, Func<string, string> condition, List<string> where, List<DataParameter> parameters, int fetch, BrowseSql? next)
+    private static BrowseSql Windowed(Func<string, string, string> condition, Func<string, string> order, string rank, List<string> where,
+        IReadOnlyList<DataParameter> parameters, int fetch, BrowseSql? next)
     {
         // The window counts listings, not listings of active providers: the provider of each match is looked up after it,
         // which halves the window's cost (one heap page per listing instead of that and a provider lookup). The lookup is
         // a LATERAL subquery with LIMIT 1 so that it stays a nested loop over the window in its order: as a join, the
-        // planner hashed the providers and sorted the whole window.
+        // planner hashed the providers and sorted the whole window. The window's last listing always comes out (the
+        // row_number streams in the index's order), as a match or as a marker that the window was full: only then can
+        // matches lie beyond it; a window that ended before holds every listing of the filters. The WHERE is "a match of
+        // an active provider, or the last listing" written as two conditions, so that the first, on the listing alone,
+        // is checked before the provider is looked up (one lookup per match, not per listing of the window).
         var providers = where.Where(w => w.StartsWith("p.", StringComparison.Ordinal)).ToList();
         var listings = where.Except(providers).ToList();
+        var match = $"p.id IS NOT NULL AND {condition("c", Query)}";
         var window = $"""
             SELECT c.id, c.slug, c.title, c.category, c.subcategory, c.price_cents, c.price_type, c.price_text, c.cover_image_url,
                    c.city, c.state, c.zip, c.duration, c.meta_description, c.view_count, c.published_at,
-                   p.id AS provider_id, p.business_name, p.average_rating, p.total_reviews, p.verified_provider, {tier}::real AS rank
+                   p.id AS provider_id, p.business_name, p.average_rating, p.total_reviews, p.verified_provider, {rank} AS rank,
+                   c.n = {TierWindow} AS window_full, {match} AS matched
               FROM (SELECT l.id, l.slug, l.title, l.category, l.subcategory, l.price_cents, l.price_type, l.price_text, l.cover_image_url,
-                           l.city, l.state, l.zip, l.duration, l.meta_description, l.view_count, l.published_at, l.provider_id, l.search_vector
+                           l.city, l.state, l.zip, l.duration, l.meta_description, l.view_count, l.published_at, l.provider_id, l.search_vector,
+                           row_number() OVER (ORDER BY {order("l")}) AS n
                       FROM marketplace.service_listings l
                      WHERE {string.Join("\n                       AND ", listings)}
-                     ORDER BY l.published_at DESC, l.id DESC
+                     ORDER BY {order("l")}
                      LIMIT {TierWindow}) c
-             CROSS JOIN LATERAL (SELECT p.id, p.business_name, p.average_rating, p.total_reviews, p.verified_provider
+              LEFT JOIN LATERAL (SELECT p.id, p.business_name, p.average_rating, p.total_reviews, p.verified_provider
                                    FROM marketplace.providers p
                                   WHERE {string.Join(" AND ", ["p.id = c.provider_id", .. providers])}
-                                  LIMIT 1) p
-             WHERE {condition("c")}
-             ORDER BY c.published_at DESC, c.id DESC
+                                  LIMIT 1) p ON true
+             WHERE ({condition("c", Query)} OR c.n = {TierWindow}) AND (p.id IS NOT NULL OR c.n = {TierWindow})
+             ORDER BY {order("c")}
              LIMIT {fetch}
             """;
+        // Every match of the condition, from its GIN index alone (the OFFSET 0 keeps the filters out of that subquery),
+        // then each match's listing and provider by primary key with the filters, then the sort. Left to choose,
+        // PostgreSQL's generic plan for a prepared statement (it knows no word) walked the filters' index instead (every
+        // listing without a price, for a word no listing has), and with many matches it scanned the whole table to join
+        // them; the LATERAL ... LIMIT 1 keeps that join a lookup per match.
         var sorted = $"""
             SELECT {ColumnsOfC}
-              FROM (SELECT {Columns}, {tier}::real AS rank
-                      FROM marketplace.service_listings l
-                      JOIN marketplace.providers p ON p.id = l.provider_id
-                     WHERE {string.Join("\n                       AND ", where)}
-                       AND {condition("l")}
+              FROM (SELECT x.*
+                      FROM (SELECT m.id
+                              FROM marketplace.service_listings m
+                             CROSS JOIN websearch_to_tsquery('english', :q) AS query
+                             WHERE {condition("m", "query")}
+                            OFFSET 0) matches
+                     CROSS JOIN LATERAL (SELECT {Columns}, {rank} AS rank
+                                           FROM marketplace.service_listings l
+                                           JOIN marketplace.providers p ON p.id = l.provider_id
+                                          WHERE {string.Join("\n                                            AND ", ["l.id = matches.id", .. where])}
+                                          LIMIT 1) x
                     OFFSET 0) c
-             ORDER BY c.published_at DESC, c.id DESC
+             ORDER BY {order("c")}
              LIMIT {fetch}
             """;
         return new BrowseSql(window, parameters, fetch, Fallback: new BrowseSql(sorted, parameters, fetch), Then: next);
@@ -212,12 +238,28 @@ public static class Data
     /// filter's index, or without such a filter the small <c>ix_service_listings_live_unpriced (id)</c>. Each branch stops after one page, so the outer sort orders at most two pages. A price range
     /// (no listing without a price is in it), or a cursor already in the no-price tail, leaves one branch.
     /// </summary>
-    private static string PriceSortSql(Request r, bool ascending, BrowseCursor? after, List<string> where, bool search, int fetch)
+    private static string PriceSortSql(Request r, bool ascending, BrowseCursor? after, List<string> where, int fetch)
+    {
+        var branches = PriceBranches(r, ascending, after, where);
+        var direction = ascending ? "" : " DESC";
+        var selects = branches.Select(b => Select(b.Where, b.Order("l"), fetch)).ToList();
+        return selects.Count == 1 ? selects[0] : $"""
+            SELECT b.* FROM (
+            ({selects[0]})
+            UNION ALL
+            ({selects[1]})) b
+             ORDER BY b.price_cents IS NULL, b.price_cents{direction}, b.id{direction}
+             LIMIT {fetch}
+            """;
+    }
+
+    /// <summary>The branches of a price sort, in the order their rows come: the priced listings, then those without a price.</summary>
+    private static List<(List<string> Where, Func<string, string> Order)> PriceBranches(Request r, bool ascending, BrowseCursor? after, List<string> where)
     {
         var (direction, past) = ascending ? ("", ">") : (" DESC", "<");
         var hasRange = r.MinPriceCents is not null || r.MaxPriceCents is not null;
         var inTail = !hasRange && after?.Price == (ascending ? NoPriceAsc : NoPriceDesc);
-        var branches = new List<string>();
+        var branches = new List<(List<string>, Func<string, string>)>();
         if (!inTail)
         {
             var priced = new List<string>(where) { "l.price_cents IS NOT NULL" };
@@ -225,7 +267,7 @@ public static class Data
             {
                 priced.Add($"(l.price_cents, l.id) {past} (:after_key, :after_id)");
             }
-            branches.Add(Select(priced, $"l.price_cents{direction}, l.id{direction}", search, fetch));
+            branches.Add((priced, t => $"{t}.price_cents{direction}, {t}.id{direction}"));
         }
         if (!hasRange)
         {
@@ -241,22 +283,40 @@ public static class Data
             // ix_service_listings_live_price (price order, uncorrelated with the table) too dear, so with a search
             // text it ANDed bitmaps and sorted every match without a price instead (q=agility training: 2.7 -> 51 ms).
             var filtered = r.Category is not null || r.State is not null || r.City is not null;
-            branches.Add(Select(unpriced, filtered ? $"l.price_cents{direction}, l.id{direction}" : $"l.id{direction}", search, fetch));
+            branches.Add((unpriced, filtered ? t => $"{t}.price_cents{direction}, {t}.id{direction}" : t => $"{t}.id{direction}"));
         }
-        return branches.Count == 1 ? branches[0] : $"""
-            SELECT b.* FROM (
-            ({branches[0]})
-            UNION ALL
-            ({branches[1]})) b
-             ORDER BY b.price_cents IS NULL, b.price_cents{direction}, b.id{direction}
-             LIMIT {fetch}
-            """;
+        return branches;
     }
 
-    private static string Select(List<string> where, string order, bool search, int fetch, string rank = "0::real") => $"""
-        SELECT {Columns}, {rank} AS rank
+    /// <summary>
+    /// A search text with the newest, popular or a price sort: each branch of the sort's order (<see cref="PriceBranches"/>)
+    /// is a <see cref="Windowed"/> read of the listings that match, so no plan depends on how common the words are.
+    /// Planned for the word, as before, the statements were right; but the API prepares them (Max Auto Prepare), and after
+    /// five executions PostgreSQL may keep one generic plan for every text, a walk of the sort's index: measured through
+    /// the API at 200k listings, "puppy", "airport" and a word no listing has in rotation ran at 20 requests/s, p50
+    /// 590 ms, p99 1.2-1.6 s, each rare word walking the whole index.
+    /// </summary>
+    private static BrowseSql SearchSql(Request r, string sort, BrowseCursor? after, List<string> where, List<DataParameter> parameters, int fetch)
+    {
+        List<(List<string> Where, Func<string, string> Order)> branches = sort switch
+        {
+            Sorts.PriceAsc => PriceBranches(r, ascending: true, after, where),
+            Sorts.PriceDesc => PriceBranches(r, ascending: false, after, where),
+            Sorts.Popular => [(where, t => $"{t}.view_count DESC, {t}.id DESC")],
+            _ => [(where, t => $"{t}.published_at DESC, {t}.id DESC")],
+        };
+        BrowseSql? next = null;
+        for (var i = branches.Count - 1; i >= 0; i--)
+        {
+            next = Windowed((t, q) => $"{t}.search_vector @@ {q}", branches[i].Order, "0::real", branches[i].Where, parameters, fetch, next);
+        }
+        return next!;
+    }
+
+    private static string Select(List<string> where, string order, int fetch) => $"""
+        SELECT {Columns}, 0::real AS rank
           FROM marketplace.service_listings l
-          JOIN marketplace.providers p ON p.id = l.provider_id{(search ? "\n  CROSS JOIN websearch_to_tsquery('english', :q) AS query" : "")}
+          JOIN marketplace.providers p ON p.id = l.provider_id
          WHERE {string.Join("\n   AND ", where)}
          ORDER BY {order}
          LIMIT {fetch}
@@ -292,7 +352,6 @@ public static class Data
         Filter("l.provider_id = :provider_id", "provider_id", r.ProviderId, DataType.Int32);
         if (search)
         {
-            where.Add("l.search_vector @@ query");
             parameters.Add(new DataParameter("q", r.Q!.Trim(), DataType.NVarChar));
         }
         if (r.AvailableFrom is { } availableFrom && r.AvailableTo is { } availableTo)
@@ -328,12 +387,16 @@ public static class Data
         {
             return TieredRelevance(r, after, where, parameters, fetch);
         }
+        if (search && sort != Sorts.Relevance)
+        {
+            return SearchSql(r, sort, after, where, parameters, fetch);
+        }
         var sql = sort switch
         {
-            Sorts.Relevance => RumRelevanceSql(rumSchema!, where, after is not null, fetch),
-            Sorts.PriceAsc => PriceSortSql(r, ascending: true, after, where, search, fetch),
-            Sorts.PriceDesc => PriceSortSql(r, ascending: false, after, where, search, fetch),
-            _ => Select(where, order, search, fetch),
+            Sorts.Relevance => RumRelevanceSql(rumSchema!, [.. where, "l.search_vector @@ query"], after is not null, fetch),
+            Sorts.PriceAsc => PriceSortSql(r, ascending: true, after, where, fetch),
+            Sorts.PriceDesc => PriceSortSql(r, ascending: false, after, where, fetch),
+            _ => Select(where, order, fetch),
         };
         return new BrowseSql(sql, parameters, fetch);
     }
@@ -350,8 +413,15 @@ public static class Data
         {
             var needed = sql.Fetch - rows.Count;
             ran?.Invoke(step);
-            var found = await Pg.QueryAsync(connection, step.Sql, Read, ct, [.. step.Parameters.Select(Pg.From)]);
-            if (found.Count < needed && step.Fallback is { } whole)
+            if (step.Fallback is not { } whole)
+            {
+                rows.AddRange((await Pg.QueryAsync(connection, step.Sql, Read, ct, [.. step.Parameters.Select(Pg.From)])).Take(needed));
+                continue;
+            }
+            // a window (Windowed): its matches, and whether it was full
+            var window = await Pg.QueryAsync(connection, step.Sql, ReadWindow, ct, [.. step.Parameters.Select(Pg.From)]);
+            var found = window.Where(w => w.Row is not null).Select(w => w.Row!).ToList();
+            if (found.Count < needed && window.Any(w => w.Full))
             {
                 ran?.Invoke(whole);
                 found = await Pg.QueryAsync(connection, whole.Sql, Read, ct, [.. whole.Parameters.Select(Pg.From)]);
@@ -360,6 +430,9 @@ public static class Data
         }
         return rows;
     }
+
+    /// <summary>A row of a window: the match (null for the marker of a full window) and whether the window was full.</summary>
+    private static (Row? Row, bool Full) ReadWindow(NpgsqlDataReader r) => (r.GetBoolean(23) ? Read(r) : null, r.GetBoolean(22));
 
     /// <summary>The cursor after this row for this sort (and for relevance, this ranking).</summary>
     public static BrowseCursor CursorAfter(string sort, Row row, bool rum = false) => sort switch
