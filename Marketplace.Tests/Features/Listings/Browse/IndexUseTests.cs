@@ -344,6 +344,26 @@ public sealed class IndexUseTests(SeededCatalogueFixture catalogue) : IClassFixt
         return plans;
     }
 
+    /// <summary>
+    /// The availability filter's plan does not depend on the dates: they reach the query as InitPlan values, not as
+    /// constants the planner folds in. With constants, PostgreSQL judged a prepared statement's generic plan dearer
+    /// than the plans made for each set of dates at 1M listings and planned every request afresh (single-client p50
+    /// 0.78 ms against 0.40 ms at 200k).
+    /// </summary>
+    [Fact]
+    public async Task The_availability_filter_is_planned_once_for_every_date_range()
+    {
+        var from = DateTime.UtcNow.AddDays(1);
+        var sql = BrowseData.BuildSql(new Request { AvailableFrom = from, AvailableTo = from.AddDays(7) }, null, 21);
+        using var db = catalogue.Db();
+        var plan = string.Join('\n', await db.QueryToListAsync<string>("EXPLAIN (COSTS OFF) " + sql.Sql, [.. sql.Parameters]));
+
+        // (this catalogue has no availability plans, so the empty tables are scanned; on the benchmark's 1M listings the
+        // condition is the index condition of pk_listing_free_days)
+        Assert.True(Regex.IsMatch(plan, @"\(day_start >= \$[0-9]+\) AND \(day_start < \$[0-9]+\)"), plan);
+        Assert.DoesNotMatch(@"day_start >= '", plan);
+    }
+
     [Fact]
     public async Task Saved_listings_and_their_cursor_read_the_saved_listings_index()
     {
