@@ -117,16 +117,22 @@ public sealed class RelevanceTests(AppFixture app, RelevanceTests.RumCatalogue r
     }
 
     /// <summary>The expected order, computed by PostgreSQL itself over every active match.</summary>
-    private static async Task<List<int>> ExpectedAsync(string connectionString, string word, string rankExpression, string direction)
+    private static Task<List<int>> ExpectedAsync(string connectionString, string word, string rankExpression, string direction) => IdsAsync(connectionString, $"""
+        SELECT l.id FROM marketplace.service_listings l, websearch_to_tsquery('english', @word) query
+         WHERE l.search_vector @@ query AND l.status = 'active' AND l.deleted_at IS NULL
+         ORDER BY {rankExpression} {direction}, l.id DESC
+        """, ("word", word));
+
+    /// <summary>The ids a query returns, in its order (the expected pages of the search tests).</summary>
+    internal static async Task<List<int>> IdsAsync(string connectionString, string sql, params (string Name, object? Value)[] parameters)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"""
-            SELECT l.id FROM marketplace.service_listings l, websearch_to_tsquery('english', @word) query
-             WHERE l.search_vector @@ query AND l.status = 'active' AND l.deleted_at IS NULL
-             ORDER BY {rankExpression} {direction}, l.id DESC
-            """, connection);
-        command.Parameters.AddWithValue("word", word);
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
         var ids = new List<int>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())

@@ -49,26 +49,12 @@ public sealed class SearchWindowTests(AppFixture app) : IClassFixture<AppFixture
         Assert.Equal(await ExpectedAsync(word, city, order), paged);
     }
 
-    private async Task<List<int>> ExpectedAsync(string word, string city, string order)
-    {
-        await using var connection = new NpgsqlConnection(app.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"""
-            SELECT l.id
-              FROM marketplace.service_listings l
-              JOIN marketplace.providers p ON p.id = l.provider_id
-             WHERE l.search_vector @@ websearch_to_tsquery('english', @word) AND l.city = @city
-               AND l.status = 'active' AND l.deleted_at IS NULL AND p.status = 'active' AND p.deleted_at IS NULL
-             ORDER BY {order}
-            """, connection);
-        command.Parameters.AddWithValue("word", word);
-        command.Parameters.AddWithValue("city", city);
-        var ids = new List<int>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            ids.Add(reader.GetInt32(0));
-        }
-        return ids;
-    }
+    private Task<List<int>> ExpectedAsync(string word, string city, string order) => RelevanceTests.IdsAsync(app.ConnectionString, $"""
+        SELECT l.id
+          FROM marketplace.service_listings l
+          JOIN marketplace.providers p ON p.id = l.provider_id
+         WHERE l.search_vector @@ websearch_to_tsquery('english', @word) AND l.city = @city
+           AND l.status = 'active' AND l.deleted_at IS NULL AND p.status = 'active' AND p.deleted_at IS NULL
+         ORDER BY {order}
+        """, ("word", word), ("city", city));
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using Marketplace.Tests.Infrastructure;
-using Npgsql;
 
 namespace Marketplace.Tests.Features.Listings.Browse;
 
@@ -15,29 +14,15 @@ public sealed class TieredRelevanceTests(AppFixture app) : IClassFixture<AppFixt
     private const string Url = "/api/v1/marketplace/listings";
 
     /// <summary>Every active match of <paramref name="q"/> (in <paramref name="city"/>), in tier order, then newest first.</summary>
-    internal static async Task<List<int>> ExpectedAsync(string connectionString, string q, string? city = null)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("""
-            SELECT l.id
-              FROM marketplace.service_listings l, websearch_to_tsquery('english', @q) query
-             WHERE l.search_vector @@ query AND l.status = 'active' AND l.deleted_at IS NULL AND (@city::text IS NULL OR l.city = @city)
-             ORDER BY CASE WHEN to_tsvector('english', l.title) @@ query THEN 3
-                           WHEN to_tsvector('english', l.title) || to_tsvector('english', coalesce(l.keywords, '')) @@ query THEN 2
-                           ELSE 1 END DESC,
-                      l.published_at DESC, l.id DESC
-            """, connection);
-        command.Parameters.AddWithValue("q", q);
-        command.Parameters.AddWithValue("city", (object?)city ?? DBNull.Value);
-        var ids = new List<int>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            ids.Add(reader.GetInt32(0));
-        }
-        return ids;
-    }
+    internal static Task<List<int>> ExpectedAsync(string connectionString, string q, string? city = null) => RelevanceTests.IdsAsync(connectionString, """
+        SELECT l.id
+          FROM marketplace.service_listings l, websearch_to_tsquery('english', @q) query
+         WHERE l.search_vector @@ query AND l.status = 'active' AND l.deleted_at IS NULL AND (@city::text IS NULL OR l.city = @city)
+         ORDER BY CASE WHEN to_tsvector('english', l.title) @@ query THEN 3
+                       WHEN to_tsvector('english', l.title) || to_tsvector('english', coalesce(l.keywords, '')) @@ query THEN 2
+                       ELSE 1 END DESC,
+                  l.published_at DESC, l.id DESC
+        """, ("q", q), ("city", city));
 
     [Fact]
     public async Task Title_matches_come_first_then_title_and_keywords_then_the_description_newest_first_in_each_every_match_once()
