@@ -28,8 +28,9 @@ public sealed record BrowseCursor(string Sort, int Id, DateTime? PublishedAt = n
 public sealed record BrowseSql(string Sql, IReadOnlyList<DataParameter> Parameters, int Fetch, BrowseSql? Fallback = null, BrowseSql? Then = null);
 
 /// <summary>
-/// GET /listings as one SQL statement: active listings of active providers with the provider's
-/// summary joined (no query per item), the filters, and keyset pagination for every sort. Each
+/// GET /listings as one SQL statement, or with a search text as a few bounded ones (<see cref="Windowed"/>): active
+/// listings of active providers with the provider's summary joined (no query per item), the filters, and keyset
+/// pagination for every sort. Each
 /// sort walks a partial index of "active, not deleted" listings (M202611240004,
 /// M202611243000, M202611272200), so page 50 costs what page 1 costs and a page reads about as
 /// many rows at 1M listings as at 200k; price sorts read the priced listings and those without a
