@@ -63,8 +63,8 @@ public static class Data
         public const int Description = 1;
     }
 
-    /// <summary>How many of the newest listings (after the cursor) a relevance tier looks through before it sorts its matches instead.</summary>
-    public const int TierWindow = 1500;
+    /// <summary>How many of the first listings of its filters (after the cursor, in the sort's order) a search looks through before it reads its matches from their GIN index instead.</summary>
+    public const int SearchWindow = 1500;
 
     private const string ColumnsOfC = """
         c.id, c.slug, c.title, c.category, c.subcategory, c.price_cents, c.price_type, c.price_text, c.cover_image_url,
@@ -126,14 +126,13 @@ public static class Data
     /// sort), in the order of an index of the filters, read in two bounded steps, neither of which depends on the
     /// planner guessing how many listings match:
     /// <list type="number">
-    /// <item>the <see cref="TierWindow"/> first listings of the filters in that order (after the cursor) are looked
+    /// <item>the <see cref="SearchWindow"/> first listings of the filters in that order (after the cursor) are looked
     /// through; a condition that holds for more than about 1.4 % of them fills its page here, and a common word stops
     /// after a few dozen rows;</item>
-    /// <item>only when the window holds fewer matches than the page needs are all the matches sorted (the
-    /// <c>OFFSET 0</c> keeps the planner from turning this back into an unbounded walk), read through the GIN indexes
-    /// of search_vector and of <c>ts_filter(search_vector, '{a}')</c> and <c>'{a,b}'</c> (M202611273200), or through
-    /// the filters' index when they leave fewer listings: this statement is planned for the word (the query is a
-    /// joined row, which PostgreSQL folds into a constant), so the planner can tell.</item>
+    /// <item>only when the window was full and holds fewer matches than the page needs are all the matches read, from
+    /// the GIN index of search_vector or of <c>ts_filter(search_vector, '{a}')</c> and <c>'{a,b}'</c> (M202611273200),
+    /// then filtered and sorted (a window that was not full held every listing of the filters: its matches are all
+    /// there are).</item>
     /// </list>
     /// So a page costs at most the window plus, for a sparse condition, a sort of its matches, at 1M listings as at 200k.
     /// The window's plan is the same for every word (the text is an InitPlan, <see cref="Query"/>), so a prepared
@@ -161,19 +160,19 @@ public static class Data
             SELECT c.id, c.slug, c.title, c.category, c.subcategory, c.price_cents, c.price_type, c.price_text, c.cover_image_url,
                    c.city, c.state, c.zip, c.duration, c.meta_description, c.view_count, c.published_at,
                    p.id AS provider_id, p.business_name, p.average_rating, p.total_reviews, p.verified_provider, {rank} AS rank,
-                   c.n = {TierWindow} AS window_full, {match} AS matched
+                   c.n = {SearchWindow} AS window_full, {match} AS matched
               FROM (SELECT l.id, l.slug, l.title, l.category, l.subcategory, l.price_cents, l.price_type, l.price_text, l.cover_image_url,
                            l.city, l.state, l.zip, l.duration, l.meta_description, l.view_count, l.published_at, l.provider_id, l.search_vector,
                            row_number() OVER (ORDER BY {order("l")}) AS n
                       FROM marketplace.service_listings l
                      WHERE {string.Join("\n                       AND ", listings)}
                      ORDER BY {order("l")}
-                     LIMIT {TierWindow}) c
+                     LIMIT {SearchWindow}) c
               LEFT JOIN LATERAL (SELECT p.id, p.business_name, p.average_rating, p.total_reviews, p.verified_provider
                                    FROM marketplace.providers p
                                   WHERE {string.Join(" AND ", ["p.id = c.provider_id", .. providers])}
                                   LIMIT 1) p ON true
-             WHERE ({condition("c", Query)} OR c.n = {TierWindow}) AND (p.id IS NOT NULL OR c.n = {TierWindow})
+             WHERE ({condition("c", Query)} OR c.n = {SearchWindow}) AND (p.id IS NOT NULL OR c.n = {SearchWindow})
              ORDER BY {order("c")}
              LIMIT {fetch}
             """;

@@ -264,7 +264,7 @@ public sealed class IndexUseTests(SeededCatalogueFixture catalogue) : IClassFixt
         Assert.DoesNotContain("Sort Key", first);
         // the window: the Limit right above the walk of the sort's index (and the row_number that marks its end)
         var window = Regex.Match(first, @"Limit \(actual time=[0-9.]+\.\.[0-9.]+ rows=([0-9]+) loops=1\)\s*->  WindowAgg [^\n]*\s*->  Index Scan( Backward)? using ix_service_listings_live_");
-        Assert.True(window.Success && int.Parse(window.Groups[1].Value) < BrowseData.TierWindow / 2, first);
+        Assert.True(window.Success && int.Parse(window.Groups[1].Value) < BrowseData.SearchWindow / 2, first);
 
         var rare = await PreparedPlansAsync(new Request { Q = "labradoodle", Sort = sort });
         foreach (var (fallback, plan) in rare)
@@ -272,7 +272,7 @@ public sealed class IndexUseTests(SeededCatalogueFixture catalogue) : IClassFixt
             Assert.DoesNotContain("Seq Scan on service_listings", plan);
             foreach (Match removed in Regex.Matches(plan, @"Rows Removed by Filter: ([0-9]+)"))
             {
-                Assert.True(int.Parse(removed.Groups[1].Value) <= BrowseData.TierWindow, plan);
+                Assert.True(int.Parse(removed.Groups[1].Value) <= BrowseData.SearchWindow, plan);
             }
             if (fallback)
             {

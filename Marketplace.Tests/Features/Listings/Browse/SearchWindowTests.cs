@@ -28,7 +28,7 @@ public sealed class SearchWindowTests(AppFixture app) : IClassFixture<AppFixture
             Enumerable.Range(0, 7).Select(i => ($"{word} grooming {i}", (string?)null, "A service.", 100.0 + i)), city);
         await RelevanceTests.SeedAsync(app.ConnectionString, suspended.Id, [($"{word} grooming", null, "A service.", 50)], city);
         await RelevanceTests.SeedAsync(app.ConnectionString, provider.Id,
-            Enumerable.Range(0, Api.Features.Listings.Browse.Data.TierWindow + 30).Select(i => ("Dog walking", (string?)null, "A service.", i / 100.0)), city);
+            Enumerable.Range(0, Api.Features.Listings.Browse.Data.SearchWindow + 30).Select(i => ("Dog walking", (string?)null, "A service.", i / 100.0)), city);
         await using (var connection = new NpgsqlConnection(app.ConnectionString))
         {
             await connection.OpenAsync();

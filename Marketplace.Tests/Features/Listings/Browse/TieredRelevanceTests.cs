@@ -84,7 +84,7 @@ public sealed class TieredRelevanceTests(AppFixture app) : IClassFixture<AppFixt
     }
 
     /// <summary>
-    /// A tier the planner cannot size is first looked for among the newest listings of the filters (Data.TierWindow);
+    /// A tier the planner cannot size is first looked for among the newest listings of the filters (Data.SearchWindow);
     /// matches older than that window are still found, in order, for one word (the description tier) and for two (every
     /// tier).
     /// </summary>
@@ -101,7 +101,7 @@ public sealed class TieredRelevanceTests(AppFixture app) : IClassFixture<AppFixt
             ("Dog grooming", null, $"Ask about {word} and {other}.", 43),
         ], city);
         await RelevanceTests.SeedAsync(app.ConnectionString, provider.Id,
-            Enumerable.Range(0, Api.Features.Listings.Browse.Data.TierWindow + 50).Select(i => ("Dog walking", (string?)null, "A service.", i / 100.0)), city);
+            Enumerable.Range(0, Api.Features.Listings.Browse.Data.SearchWindow + 50).Select(i => ("Dog walking", (string?)null, "A service.", i / 100.0)), city);
         var c = Uri.EscapeDataString(city);
 
         var oneWord = await RelevanceTests.AllPagesAsync(app.Client(), $"q={word}&city={c}&sort=relevance", 20);
