@@ -46,11 +46,16 @@ public static class Data
     private const long NoPriceAsc = long.MaxValue;
     private const long NoPriceDesc = -1;
 
-    private const string Columns = """
-        l.id, l.slug, l.title, l.category, l.subcategory, l.price_cents, l.price_type, l.price_text, l.cover_image_url,
-                   l.city, l.state, l.zip, l.duration, l.meta_description, l.view_count, l.published_at,
-                   p.id AS provider_id, p.business_name, p.average_rating, p.total_reviews, p.verified_provider
-        """;
+    // the columns every statement returns, in the order Read reads them (rank last)
+    private static readonly string[] ListingFields =
+        ["id", "slug", "title", "category", "subcategory", "price_cents", "price_type", "price_text", "cover_image_url",
+         "city", "state", "zip", "duration", "meta_description", "view_count", "published_at"];
+
+    private static readonly string[] ProviderFields = ["business_name", "average_rating", "total_reviews", "verified_provider"];
+
+    private static string Of(string table, string[] fields) => string.Join(", ", fields.Select(f => $"{table}.{f}"));
+
+    private static readonly string Columns = $"{Of("l", ListingFields)}, p.id AS provider_id, {Of("p", ProviderFields)}";
 
     /// <summary>
     /// The relevance tiers, strongest first: the title alone matches the search text, else title and keywords
@@ -66,12 +71,6 @@ public static class Data
     /// <summary>How many of the first listings of its filters (after the cursor, in the sort's order) a search looks through before it reads its matches from their GIN index instead.</summary>
     public const int SearchWindow = 1500;
 
-    private const string ColumnsOfC = """
-        c.id, c.slug, c.title, c.category, c.subcategory, c.price_cents, c.price_type, c.price_text, c.cover_image_url,
-               c.city, c.state, c.zip, c.duration, c.meta_description, c.view_count, c.published_at,
-               c.provider_id, c.business_name, c.average_rating, c.total_reviews, c.verified_provider, c.rank
-        """;
-
     /// <summary>
     /// Relevance without the RUM index: every match, ranked by tier (<see cref="Tier"/>), newest first within a tier, and
     /// paged by (tier, published_at, id). Each tier is read only while the page is not full (<see cref="Windowed"/>),
@@ -86,15 +85,14 @@ public static class Data
         BrowseSql? next = null;
         for (var tier = Tier.Description; tier <= start; tier++)
         {
-            // the listing's filters; each tier adds its condition, with the full-text match where it is needed
+            // the listing's filters, and the cursor's position in its own tier; each tier adds its condition (the lower
+            // tiers start from their first listing and leave the cursor's parameters unused, as a price sort's tail does)
             var own = new List<string>(where);
-            var ownParameters = new List<DataParameter>(parameters.Where(p => p.Name is not ("after_key" or "after_id")));
             if (tier == start && after is not null)
             {
                 own.Add("(l.published_at, l.id) < (:after_key, :after_id)");
-                ownParameters.AddRange(parameters.Where(p => p.Name is "after_key" or "after_id"));
             }
-            next = Windowed(TierCondition(tier, negates), Newest, $"{tier}::real", own, ownParameters, fetch, next);
+            next = Windowed(TierCondition(tier, negates), Newest, $"{tier}::real", own, parameters, fetch, next);
         }
         return next!;
     }
@@ -157,18 +155,14 @@ public static class Data
         var listings = where.Except(providers).ToList();
         var match = $"p.id IS NOT NULL AND {condition("c", Query)}";
         var window = $"""
-            SELECT c.id, c.slug, c.title, c.category, c.subcategory, c.price_cents, c.price_type, c.price_text, c.cover_image_url,
-                   c.city, c.state, c.zip, c.duration, c.meta_description, c.view_count, c.published_at,
-                   p.id AS provider_id, p.business_name, p.average_rating, p.total_reviews, p.verified_provider, {rank} AS rank,
+            SELECT {Of("c", ListingFields)}, p.id AS provider_id, {Of("p", ProviderFields)}, {rank} AS rank,
                    c.n = {SearchWindow} AS window_full, {match} AS matched
-              FROM (SELECT l.id, l.slug, l.title, l.category, l.subcategory, l.price_cents, l.price_type, l.price_text, l.cover_image_url,
-                           l.city, l.state, l.zip, l.duration, l.meta_description, l.view_count, l.published_at, l.provider_id, l.search_vector,
-                           row_number() OVER (ORDER BY {order("l")}) AS n
+              FROM (SELECT {Of("l", ListingFields)}, l.provider_id, l.search_vector, row_number() OVER (ORDER BY {order("l")}) AS n
                       FROM marketplace.service_listings l
                      WHERE {string.Join("\n                       AND ", listings)}
                      ORDER BY {order("l")}
                      LIMIT {SearchWindow}) c
-              LEFT JOIN LATERAL (SELECT p.id, p.business_name, p.average_rating, p.total_reviews, p.verified_provider
+              LEFT JOIN LATERAL (SELECT p.id, {Of("p", ProviderFields)}
                                    FROM marketplace.providers p
                                   WHERE {string.Join(" AND ", ["p.id = c.provider_id", .. providers])}
                                   LIMIT 1) p ON true
@@ -182,20 +176,18 @@ public static class Data
         // listing without a price, for a word no listing has), and with many matches it scanned the whole table to join
         // them; the LATERAL ... LIMIT 1 keeps that join a lookup per match.
         var sorted = $"""
-            SELECT {ColumnsOfC}
-              FROM (SELECT x.*
-                      FROM (SELECT m.id
-                              FROM marketplace.service_listings m
-                             CROSS JOIN websearch_to_tsquery('english', :q) AS query
-                             WHERE {condition("m", "query")}
-                            OFFSET 0) matches
-                     CROSS JOIN LATERAL (SELECT {Columns}, {rank} AS rank
-                                           FROM marketplace.service_listings l
-                                           JOIN marketplace.providers p ON p.id = l.provider_id
-                                          WHERE {string.Join("\n                                            AND ", ["l.id = matches.id", .. where])}
-                                          LIMIT 1) x
-                    OFFSET 0) c
-             ORDER BY {order("c")}
+            SELECT x.*
+              FROM (SELECT m.id
+                      FROM marketplace.service_listings m
+                     CROSS JOIN websearch_to_tsquery('english', :q) AS query
+                     WHERE {condition("m", "query")}
+                    OFFSET 0) matches
+             CROSS JOIN LATERAL (SELECT {Columns}, {rank} AS rank
+                                   FROM marketplace.service_listings l
+                                   JOIN marketplace.providers p ON p.id = l.provider_id
+                                  WHERE {string.Join("\n                                    AND ", ["l.id = matches.id", .. where])}
+                                  LIMIT 1) x
+             ORDER BY {order("x")}
              LIMIT {fetch}
             """;
         return new BrowseSql(window, parameters, fetch, Fallback: new BrowseSql(sorted, parameters, fetch), Then: next);
