@@ -47,7 +47,7 @@ internal static class Api
     /// page: 11 % of the API's CPU on browse in perf); the pipe holds the answer in memory either
     /// way, and these answers are bounded (100 listings at most). Same bytes.
     /// </summary>
-    private static Task WriteGeneratedAsync(HttpResponse response, object dto, System.Text.Json.Serialization.Metadata.JsonTypeInfo info, string contentType, CancellationToken ct)
+    internal static Task WriteGeneratedAsync(HttpResponse response, object dto, System.Text.Json.Serialization.Metadata.JsonTypeInfo info, string contentType, CancellationToken ct)
     {
         response.ContentType = contentType;
         var options = info.Options;
@@ -64,6 +64,15 @@ internal static class Api
         return response.BodyWriter.FlushAsync(ct).AsTask();
     }
 
+    /// <summary>A 200 with <paramref name="dto"/> in its generated serializer's JSON, as an endpoint's Send.OkAsync writes it.</summary>
+    internal static Task WriteOkAsync<T>(HttpContext http, T dto, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info) where T : notnull
+    {
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        return WriteGeneratedAsync(http.Response, dto, info, JsonContentType, http.RequestAborted);
+    }
+
+    public const string JsonContentType = "application/json; charset=utf-8";
+
     public static WebApplication UseMarketplace(this WebApplication app)
     {
         app.MigrateIfConfigured();
@@ -77,6 +86,7 @@ internal static class Api
         app.UseMarketplaceRateLimiting();
         app.UseMarketplaceAuth();
         app.UseMarketplaceConditionalGets();
+        app.UseMarketplaceDirectReads();
         app.UseFastEndpoints(c =>
         {
             c.Endpoints.RoutePrefix = RoutePrefix;
@@ -94,7 +104,7 @@ internal static class Api
             // an endpoint's source-generated context (the hot listing reads) writes the answers it knows; the rest, problem details included, use the shared options
             c.Serializer.ResponseSerializer = (response, dto, contentType, context, ct) =>
             {
-                contentType += "; charset=utf-8"; // as FastEndpoints' own serializer writes it
+                contentType += "; charset=utf-8"; // as FastEndpoints' own serializer writes it (JsonContentType)
                 return dto is null ? Task.CompletedTask
                     : context?.GetTypeInfo(dto.GetType()) is { } generated ? WriteGeneratedAsync(response, dto, generated, contentType, ct)
                     : response.WriteAsJsonAsync(dto, dto.GetType(), json, contentType, ct);

@@ -4,14 +4,20 @@ using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Listings.Browse;
 
-public sealed class Endpoint(ReadDb reads, Cursors cursors, TimeProvider clock, RelevanceIndex relevance) : Endpoint<Request, CursorPage<Item>>
+/// <summary>
+/// The route and its description; served by <see cref="ServeAsync"/> as a <see cref="DirectRead"/>
+/// (the hottest public read), so FastEndpoints never runs a handler of this class.
+/// </summary>
+public sealed class Endpoint : Endpoint<Request, CursorPage<Item>>
 {
+    private static readonly Validator Rules = new();
+
     public override void Configure()
     {
         Get("listings");
-        Options(b => b.WithMetadata(ConditionalGet.Instance));
+        Options(b => b.WithMetadata(ConditionalGet.Instance, new DirectRead(ServeAsync)));
         AllowAnonymous();
-        SerializerContext(ListingsJson.Default);
+        DontAutoSendResponse();
         Description(d => d.ProducesProblemDetails(400));
         Summary(s =>
         {
@@ -28,8 +34,19 @@ public sealed class Endpoint(ReadDb reads, Cursors cursors, TimeProvider clock, 
         });
     }
 
-    public override async Task HandleAsync(Request r, CancellationToken ct)
+    /// <summary>Required by FastEndpoints, which never reaches it: DirectReads serves the route first.</summary>
+    public override Task HandleAsync(Request r, CancellationToken ct) => ServeAsync(HttpContext);
+
+    private static async Task ServeAsync(HttpContext http)
     {
+        if (await DirectReads.BindAsync(http, Rules, ListingsJson.Default) is not { } r)
+        {
+            return;
+        }
+        var ct = http.RequestAborted;
+        var services = http.RequestServices;
+        var (reads, cursors, clock, relevance) = (services.GetRequiredService<ReadDb>(), services.GetRequiredService<Cursors>(),
+            services.GetRequiredService<TimeProvider>(), services.GetRequiredService<RelevanceIndex>());
         var sort = r.Sort ?? Sorts.Newest;
         var now = clock.GetUtcNow().UtcDateTime;
         if (r.AvailableFrom is { } from && r.AvailableTo is { } to)
@@ -50,6 +67,6 @@ public sealed class Endpoint(ReadDb reads, Cursors cursors, TimeProvider clock, 
         var sql = Data.BuildSql(r, after, limit + 1, now, rumSchema);
         var rows = await reads.ReadAsync(connection => Data.QueryAsync(connection, sql, ct), ct);
         var page = cursors.Page(rows, limit, row => Data.CursorAfter(sort, row, rum: rumSchema is not null), scope);
-        await Send.OkAsync(new CursorPage<Item>([.. page.Items.Select(row => row.Item)], page.NextCursor), ct);
+        await Infrastructure.Api.WriteOkAsync(http, new CursorPage<Item>([.. page.Items.Select(row => row.Item)], page.NextCursor), ListingsJson.Default.CursorPageItem);
     }
 }
