@@ -35,6 +35,57 @@ public sealed class MigrationTests
     }
 
     [Fact]
+    public async Task The_database_runs_without_JIT_so_a_statement_over_jit_above_cost_is_not_compiled()
+    {
+        const string Dear = "EXPLAIN SELECT count(*) FROM generate_series(1, 10000000)"; // estimated 125,000, over jit_above_cost
+        var cs = await TestDatabase.CreateAsync("jit");
+        try
+        {
+            Assert.True(await ScalarAsync<bool>(cs, "SELECT pg_jit_available()"), "the test cluster's PostgreSQL has JIT (llvmjit)");
+            Assert.Equal("on", await ScalarAsync<string>(cs, "SHOW jit"));
+            Assert.Contains("JIT:", await PlanAsync(cs, Dear), StringComparison.Ordinal);
+
+            MarketplaceMigrator.MigrateUp(cs);
+            NpgsqlConnection.ClearAllPools(); // the setting reaches sessions opened after it
+
+            Assert.Equal("off", await ScalarAsync<string>(cs, "SHOW jit"));
+            Assert.DoesNotContain("JIT:", await PlanAsync(cs, Dear), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await TestDatabase.DropAsync(cs);
+        }
+    }
+
+    [Fact]
+    public async Task A_migrating_role_that_does_not_own_the_database_leaves_JIT_on_with_a_warning_and_goes_on()
+    {
+        var cs = await TestDatabase.CreateAsync("jitrole");
+        var role = $"not_owner_{Guid.NewGuid():N}"[..24];
+        try
+        {
+            await ExecuteAsync(cs, $"CREATE ROLE {role} LOGIN");
+            var notices = new List<string>();
+            var asRole = new NpgsqlConnectionStringBuilder(cs) { Username = role, Pooling = false }.ConnectionString;
+            await using (var connection = new NpgsqlConnection(asRole))
+            {
+                connection.Notice += (_, e) => notices.Add($"{e.Notice.Severity}: {e.Notice.MessageText}");
+                await connection.OpenAsync();
+                await using var command = new NpgsqlCommand(Marketplace.Migrations.Versions.M202611273300_JitOff.UpSql, connection);
+                await command.ExecuteNonQueryAsync();
+            }
+
+            Assert.Contains(notices, n => n.StartsWith("WARNING: jit stays on", StringComparison.Ordinal));
+            Assert.Equal("on", await ScalarAsync<string>(asRole, "SHOW jit"));
+        }
+        finally
+        {
+            await TestDatabase.DropAsync(cs);
+            await ExecuteAsync(TestDatabase.ServerConnectionString, $"DROP ROLE IF EXISTS {role}");
+        }
+    }
+
+    [Fact]
     public async Task Each_migration_can_be_rolled_back_one_step_at_a_time()
     {
         var cs = await TestDatabase.CreateAsync("steps");
@@ -94,6 +145,28 @@ public sealed class MigrationTests
         return await ScalarAsync<bool>(cs, $"SELECT to_regclass('{table}') IS NOT NULL")
             ? await ScalarAsync<long>(cs, $"SELECT count(*) FROM {table}")
             : 0;
+    }
+
+    private static async Task<string> PlanAsync(string cs, string explain)
+    {
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(explain, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(0));
+        }
+        return string.Join('\n', lines);
+    }
+
+    private static async Task ExecuteAsync(string cs, string sql)
+    {
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static async Task<T> ScalarAsync<T>(string cs, string sql)
