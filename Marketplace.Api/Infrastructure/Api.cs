@@ -12,6 +12,9 @@ internal static class Api
 {
     public const string RoutePrefix = "api/v1/marketplace";
 
+    /// <summary>The Content-Type of every JSON answer but problem details (FastEndpoints' own, charset included).</summary>
+    public const string JsonContentType = "application/json; charset=utf-8";
+
     public static WebApplicationBuilder AddMarketplaceApi(this WebApplicationBuilder builder)
     {
         builder.Services.AddMarketplaceErrors();
@@ -70,8 +73,6 @@ internal static class Api
         http.Response.StatusCode = StatusCodes.Status200OK;
         return WriteGeneratedAsync(http.Response, dto, info, JsonContentType, http.RequestAborted);
     }
-
-    public const string JsonContentType = "application/json; charset=utf-8";
 
     public static WebApplication UseMarketplace(this WebApplication app)
     {
