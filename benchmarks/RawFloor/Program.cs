@@ -36,13 +36,14 @@ var started = new List<Process>();
 try
 {
     var clock = Stopwatch.StartNew();
+    // a kept database gets the migrations added since it was loaded: the APIs start with MigrateOnStartup off and are not ready with one pending
+    MarketplaceMigrator.MigrateUp(connectionString);
     if (reuse)
     {
-        Console.WriteLine($"{database}: reused as loaded by an earlier run");
+        Console.WriteLine($"{database}: reused as loaded by an earlier run (migrated)");
     }
     else
     {
-        MarketplaceMigrator.MigrateUp(connectionString);
         var counts = await DataSet.LoadAsync(connectionString, options.Providers, options.Listings);
         Console.WriteLine($"{database}: {counts.Listings:N0} listings ({counts.Active:N0} active) loaded in {clock.Elapsed.TotalSeconds:0.0} s");
     }
