@@ -460,5 +460,4 @@ public static class Data
         r.GetFloat(21));
 
     private static string? NullableString(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
-
 }
