@@ -138,17 +138,19 @@ try
 
     Console.WriteLine();
     Console.WriteLine($"{options.Listings:N0} listings, {options.Clients} clients, {options.Rounds} interleaved rounds of {options.Round.TotalSeconds:0.#} s per app and scenario");
-    Console.WriteLine("| scenario | app | req/s | p50 | p99 | req/s vs raw | CPU per request | raw's CPU / app's |");
-    Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    Console.WriteLine("| scenario | app | req/s | p50 | p99 | req/s vs raw | per round vs raw: median (range) | CPU per request | raw's CPU / app's |");
+    Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     foreach (var scenario in scenarios)
     {
-        var floor = results[scenario.Name]["raw"].Summary();
+        var floorSamples = results[scenario.Name]["raw"];
+        var floor = floorSamples.Summary();
         foreach (var (name, _) in targets)
         {
             var a = results[scenario.Name][name].Summary();
+            var paired = results[scenario.Name][name].PairedRatio(floorSamples);
             var errors = a.Errors > 0 ? $" ({a.Errors} errors)" : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {scenario.Name} | {name} | {a.Rps:0} | {a.P50:0.0} ms | {a.P99:0.0} ms | {(name == "raw" ? "" : $"**{a.Rps / floor.Rps:0.00}x**")} | {a.CpuUs:0} us | {(name == "raw" ? "" : $"{floor.CpuUs / a.CpuUs:0.00}x")} |{errors}"));
+                $"| {scenario.Name} | {name} | {a.Rps:0} | {a.P50:0.0} ms | {a.P99:0.0} ms | {(name == "raw" ? "" : $"**{a.Rps / floor.Rps:0.00}x**")} | {(name == "raw" ? "" : $"{paired.Median:0.00}x ({paired.Min:0.00}-{paired.Max:0.00})")} | {a.CpuUs:0} us | {(name == "raw" ? "" : $"{floor.CpuUs / a.CpuUs:0.00}x")} |{errors}"));
         }
     }
     Console.WriteLine(mismatches == 0 ? "JSON: identical bytes for every request" : $"JSON: {mismatches} request(s) answered differently");
@@ -250,8 +252,9 @@ internal sealed record Options(int Providers, int Listings, int Clients, TimeSpa
 {
     public static Options Parse(string[] args)
     {
-        string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         IEnumerable<string> All(string name) => args.Select((a, i) => (a, i)).Where(x => x.a == name && x.i + 1 < args.Length).Select(x => args[x.i + 1]);
+        // the last one wins, so run.sh's defaults can be overridden by the arguments after them
+        string? Value(string name) => All(name).LastOrDefault();
         double Number(string name, string fallback) => double.Parse(Value(name) ?? fallback, CultureInfo.InvariantCulture);
         return new Options(
             (int)Number("--providers", "5000"), (int)Number("--listings", "200000"), (int)Number("--clients", "16"),
@@ -358,6 +361,7 @@ internal static class Load
     public sealed class Samples
     {
         private readonly List<double> latencies = [];
+        private readonly List<double> rounds = [];
         private double seconds;
         private int errors;
 
@@ -366,6 +370,7 @@ internal static class Load
         public void Add(Samples other)
         {
             latencies.AddRange(other.latencies);
+            rounds.Add(other.latencies.Count / other.seconds);
             seconds += other.seconds;
             errors += other.errors;
             cpu += other.cpu;
@@ -383,6 +388,17 @@ internal static class Load
         }
 
         public void Took(double s) => seconds = s;
+
+        /// <summary>
+        /// This app's req/s over <paramref name="floor"/>'s, round by round (each pair ran back to back, under
+        /// the same load from whatever else shares the machine): the median and the range.
+        /// </summary>
+        public (double Median, double Min, double Max) PairedRatio(Samples floor)
+        {
+            var ratios = rounds.Zip(floor.rounds, (app, raw) => app / raw).Order().ToArray();
+            return ratios.Length == 0 ? (double.NaN, double.NaN, double.NaN)
+                : ((ratios[(ratios.Length - 1) / 2] + ratios[ratios.Length / 2]) / 2, ratios[0], ratios[^1]);
+        }
 
         public (double Rps, double P50, double P99, int Errors, double CpuUs) Summary()
         {
