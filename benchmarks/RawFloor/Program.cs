@@ -38,13 +38,20 @@ try
     var clock = Stopwatch.StartNew();
     // a kept database gets the migrations added since it was loaded: the APIs start with MigrateOnStartup off and are not ready with one pending
     MarketplaceMigrator.MigrateUp(connectionString);
+    long listings;
     if (reuse)
     {
-        Console.WriteLine($"{database}: reused as loaded by an earlier run (migrated)");
+        // the size it was loaded with, whatever --listings says now
+        await using var counting = new NpgsqlConnection(connectionString);
+        await counting.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM marketplace.service_listings", counting);
+        listings = (long)(await count.ExecuteScalarAsync())!;
+        Console.WriteLine($"{database}: reused as loaded by an earlier run (migrated), {listings:N0} listings");
     }
     else
     {
         var counts = await DataSet.LoadAsync(connectionString, options.Providers, options.Listings);
+        listings = counts.Listings;
         Console.WriteLine($"{database}: {counts.Listings:N0} listings ({counts.Active:N0} active) loaded in {clock.Elapsed.TotalSeconds:0.0} s");
     }
     var appConnection = connectionString + (options.Connection is { } extra ? ";" + extra : "");
@@ -137,7 +144,7 @@ try
     }
 
     Console.WriteLine();
-    Console.WriteLine($"{options.Listings:N0} listings, {options.Clients} clients, {options.Rounds} interleaved rounds of {options.Round.TotalSeconds:0.#} s per app and scenario");
+    Console.WriteLine($"{listings:N0} listings, {options.Clients} clients, {options.Rounds} interleaved rounds of {options.Round.TotalSeconds:0.#} s per app and scenario");
     Console.WriteLine("| scenario | app | req/s | p50 | p99 | req/s vs raw | per round vs raw: median (range) | CPU per request | raw's CPU / app's |");
     Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     foreach (var scenario in scenarios)
