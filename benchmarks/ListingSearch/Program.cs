@@ -27,6 +27,7 @@ if (options.Database is null)
     await Admin(server, $"CREATE DATABASE \"{database}\"");
 }
 Process? api = null;
+Process? versusApi = null;
 try
 {
     var clock = Stopwatch.StartNew();
@@ -77,14 +78,23 @@ try
     };
     await WaitReadyAsync(http, api);
 
-    var scenarios = await Scenarios.BuildAsync(http);
-    scenarios.AddRange(AvailabilityScenarios.Build());
-    scenarios.AddRange(CoverageScenarios.Browse());
-    scenarios.AddRange(await CoverageScenarios.AccountsAsync(http, connectionString));
-    if (options.Only is { } only)
+    var scenarios = await BuildScenariosAsync(http, connectionString);
+    if (options.Versus is { } versus)
     {
-        var wanted = only.Split('|', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        scenarios = [.. scenarios.Where(s => wanted.Any(w => s.Name.Contains(w, StringComparison.Ordinal)))];
+        // the same scenarios on a second loaded database (--versus), measured in interleaved pairs
+        var versusConnection = new NpgsqlConnectionStringBuilder(apiConnection.ConnectionString) { Database = versus }.ConnectionString;
+        MarketplaceMigrator.MigrateUp(versusConnection);
+        var versusUrl = $"http://127.0.0.1:{FreePort()}";
+        versusApi = StartApi(repo, versusUrl, versusConnection);
+        using var versusHttp = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+        {
+            BaseAddress = new Uri(versusUrl),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        await WaitReadyAsync(versusHttp, versusApi);
+        var versusScenarios = (await BuildScenariosAsync(versusHttp, versusConnection)).ToDictionary(s => s.Name);
+        await Pairs.RunAsync(options, database, versus, [.. scenarios.Select(s => (s, versusScenarios[s.Name]))], http, versusHttp);
+        return 0;
     }
     // steady state first: every scenario once through warm-up (JIT tiering, caches, pools), then the measured runs
     foreach (var scenario in scenarios)
@@ -125,10 +135,13 @@ try
 }
 finally
 {
-    if (api is { HasExited: false })
+    foreach (var process in new[] { api, versusApi })
     {
-        api.Kill(entireProcessTree: true);
-        await api.WaitForExitAsync();
+        if (process is { HasExited: false })
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
     }
     NpgsqlConnection.ClearAllPools();
     if (!options.Keep && options.Database is null)
@@ -139,6 +152,21 @@ finally
     {
         Console.WriteLine($"kept database {database}");
     }
+}
+
+// every scenario of the run, as --only selects them, with the tokens and cursors of the API at http
+async Task<List<Scenario>> BuildScenariosAsync(HttpClient http, string connectionString)
+{
+    var scenarios = await Scenarios.BuildAsync(http);
+    scenarios.AddRange(AvailabilityScenarios.Build());
+    scenarios.AddRange(CoverageScenarios.Browse());
+    scenarios.AddRange(await CoverageScenarios.AccountsAsync(http, connectionString));
+    if (options.Only is { } only)
+    {
+        var wanted = only.Split('|', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        scenarios = [.. scenarios.Where(s => wanted.Any(w => s.Name.Contains(w, StringComparison.Ordinal)))];
+    }
+    return scenarios;
 }
 
 static async Task Admin(string server, string sql)
@@ -170,6 +198,8 @@ static Process StartApi(string repo, string baseUrl, string connectionString)
     start.Environment["Marketplace__Auth__SigningKey"] = Scenarios.SigningKey;
     start.Environment["Marketplace__RateLimiting__Enabled"] = "false";
     start.Environment["Marketplace__Database__MigrateOnStartup"] = "false";
+    // the accounts' access tokens outlive a long run (15 minutes by default: past them every saved-listings request was a 401)
+    start.Environment["Marketplace__Auth__AccessTokenMinutes"] = "1440";
     // one log line per request to the console would measure the console; warnings and errors still show
     start.Environment["Logging__LogLevel__Default"] = "Warning";
     var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the API");
@@ -236,7 +266,8 @@ static async Task<string> ExplainAsync(string connectionString, Scenario scenari
     return plans.ToString().TrimEnd();
 }
 
-internal sealed record Options(int Providers, int Listings, int Clients, TimeSpan Warmup, TimeSpan Duration, int? Pool, int? AutoPrepare, bool Keep, string? Database, bool NoRum, string? Only)
+internal sealed record Options(int Providers, int Listings, int Clients, TimeSpan Warmup, TimeSpan Duration, int? Pool, int? AutoPrepare, bool Keep, string? Database, bool NoRum, string? Only,
+    string? Versus, int Rounds)
 {
     public static Options Parse(string[] args)
     {
@@ -254,7 +285,10 @@ internal sealed record Options(int Providers, int Listings, int Clients, TimeSpa
             // --no-rum: load without the opt-in RUM index (building it over 1M listings takes ~30 minutes)
             args.Contains("--no-rum"),
             // --only TEXT: measure only the scenarios whose name contains TEXT (| separates several)
-            Value("--only"));
+            Value("--only"),
+            // --versus NAME: with --database, the same scenarios on a second loaded database, in --rounds interleaved pairs
+            Value("--versus"),
+            int.Parse(Value("--rounds") ?? "5", CultureInfo.InvariantCulture));
     }
 
     /// <summary>The repository root (where Marketplace.sln is), from the working directory or the binary's.</summary>
