@@ -50,7 +50,7 @@ internal static class Api
     /// page: 11 % of the API's CPU on browse in perf); the pipe holds the answer in memory either
     /// way, and these answers are bounded (100 listings at most). Same bytes.
     /// </summary>
-    internal static Task WriteGeneratedAsync(HttpResponse response, object dto, System.Text.Json.Serialization.Metadata.JsonTypeInfo info, string contentType, CancellationToken ct)
+    private static Task WriteGeneratedAsync(HttpResponse response, object dto, System.Text.Json.Serialization.Metadata.JsonTypeInfo info, string contentType, CancellationToken ct)
     {
         response.ContentType = contentType;
         var options = info.Options;

@@ -21,17 +21,24 @@ internal static class Pairs
             await Load.RunAsync(baseHttp, b.Probes, options.Clients, TimeSpan.Zero, options.Warmup);
             await Load.RunAsync(versusHttp, v.Probes, options.Clients, TimeSpan.Zero, options.Warmup);
         }
+        Task<Measurement> Run(HttpClient http, Scenario scenario) =>
+            Load.RunAsync(http, scenario.Probes, options.Clients, TimeSpan.FromSeconds(0.5), options.Duration);
         var results = pairs.ToDictionary(p => p.Base.Name, _ => (Base: new List<Measurement>(), Versus: new List<Measurement>()));
         for (var round = 0; round < options.Rounds; round++)
         {
             foreach (var (b, v) in pairs)
             {
-                var (first, second) = round % 2 == 0 ? ((baseHttp, b), (versusHttp, v)) : ((versusHttp, v), (baseHttp, b));
-                var one = await Load.RunAsync(first.Item1, first.Item2.Probes, options.Clients, TimeSpan.FromSeconds(0.5), options.Duration);
-                var two = await Load.RunAsync(second.Item1, second.Item2.Probes, options.Clients, TimeSpan.FromSeconds(0.5), options.Duration);
-                var (onBase, onVersus) = round % 2 == 0 ? (one, two) : (two, one);
-                results[b.Name].Base.Add(onBase);
-                results[b.Name].Versus.Add(onVersus);
+                var (onBase, onVersus) = results[b.Name];
+                if (round % 2 == 0)
+                {
+                    onBase.Add(await Run(baseHttp, b));
+                    onVersus.Add(await Run(versusHttp, v));
+                }
+                else
+                {
+                    onVersus.Add(await Run(versusHttp, v));
+                    onBase.Add(await Run(baseHttp, b));
+                }
             }
             Console.WriteLine($"round {round + 1}/{options.Rounds} done");
         }
@@ -53,9 +60,5 @@ internal static class Pairs
     private static double[] Ratios(List<Measurement> onBase, List<Measurement> onVersus, Func<Measurement, double> of) =>
         [.. onBase.Zip(onVersus, (b, v) => of(v) / of(b)).Order()];
 
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return (sorted[(sorted.Length - 1) / 2] + sorted[sorted.Length / 2]) / 2;
-    }
+    private static double Median(IEnumerable<double> values) => Load.Percentile([.. values.Order()], 0.50);
 }
