@@ -36,8 +36,8 @@ try
     clock.Restart();
     if (options.Database is null)
     {
-        var counts = await DataSet.LoadAsync(connectionString, options.Providers, options.Listings);
-        Console.WriteLine($"loaded {counts.Providers:N0} providers and {counts.Listings:N0} listings ({counts.Active:N0} active, not deleted) with COPY and VACUUM (ANALYZE) in {clock.Elapsed.TotalSeconds:0.0} s");
+        var counts = await DataSet.LoadAsync(connectionString, options.Providers, options.Listings, options.Seed);
+        Console.WriteLine($"loaded {counts.Providers:N0} providers and {counts.Listings:N0} listings ({counts.Active:N0} active, not deleted; seed {options.Seed}) with COPY and VACUUM (ANALYZE) in {clock.Elapsed.TotalSeconds:0.0} s");
         clock.Restart();
         var availability = await AvailabilityDataSet.LoadAsync(connectionString);
         Console.WriteLine($"loaded {availability.Plans:N0} availability plans, {availability.HeldSeats:N0} booked seats and {availability.FreeDays:N0} free-day rows in {clock.Elapsed.TotalSeconds:0.0} s");
@@ -267,7 +267,7 @@ static async Task<string> ExplainAsync(string connectionString, Scenario scenari
 }
 
 internal sealed record Options(int Providers, int Listings, int Clients, TimeSpan Warmup, TimeSpan Duration, int? Pool, int? AutoPrepare, bool Keep, string? Database, bool NoRum, string? Only,
-    string? Versus, int Rounds)
+    string? Versus, int Rounds, int Seed)
 {
     public static Options Parse(string[] args)
     {
@@ -288,7 +288,9 @@ internal sealed record Options(int Providers, int Listings, int Clients, TimeSpa
             Value("--only"),
             // --versus NAME: with --database, the same scenarios on a second loaded database, in --rounds interleaved pairs
             Value("--versus"),
-            int.Parse(Value("--rounds") ?? "5", CultureInfo.InvariantCulture));
+            int.Parse(Value("--rounds") ?? "5", CultureInfo.InvariantCulture),
+            // --seed N: another draw of the same data set (which listing gets which words, price and provider)
+            int.Parse(Value("--seed") ?? "42", CultureInfo.InvariantCulture));
     }
 
     /// <summary>The repository root (where Marketplace.sln is), from the working directory or the binary's.</summary>
