@@ -3,7 +3,10 @@ using Marketplace.Api.Payments.StripeEvents;
 
 try
 {
-    var builder = WebApplication.CreateBuilder(ReconcileCommand.HostArgs(args));
+    // settings are read once, at start: no watcher of the content root's files (appsettings reload
+    // watches the working directory recursively: `dotnet Marketplace.Api.dll` run in the repository
+    // watched PostgreSQL's data directory in .data and spent a fifth of a core on the database's writes)
+    var builder = WebApplication.CreateBuilder([.. ReconcileCommand.HostArgs(args), "--hostBuilder:reloadConfigOnChange=false"]);
 
     builder.AddMarketplaceOptions()
         .AddMarketplaceTelemetry()

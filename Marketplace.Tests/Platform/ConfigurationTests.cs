@@ -1,6 +1,7 @@
 using Marketplace.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Marketplace.Tests.Platform;
 
@@ -115,6 +116,17 @@ public sealed class ConfigurationTests(AppFixture app) : IClassFixture<AppFixtur
         var warning = await api.LineAsync(l => l.Contains("Unknown setting", StringComparison.Ordinal));
         Assert.Contains("warn: Marketplace.Configuration", warning, StringComparison.Ordinal);
         Assert.Contains("Unknown setting Marketplace:Fee (did you mean Marketplace:Fees?) is ignored", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Settings_files_are_read_once_at_start_with_no_file_watcher()
+    {
+        // a reloadable appsettings watches the content root recursively: PostgreSQL's data directory too, when started in the repository
+        var configuration = (IConfigurationRoot)app.Factory.Services.GetRequiredService<IConfiguration>();
+        var files = configuration.Providers.OfType<FileConfigurationProvider>().ToList();
+
+        Assert.Contains(files, f => f.Source.Path == "appsettings.json");
+        Assert.All(files, f => Assert.False(f.Source.ReloadOnChange, $"{f.Source.Path} is reloaded on change"));
     }
 
     private static IEnumerable<Exception> Flatten(Exception error)
