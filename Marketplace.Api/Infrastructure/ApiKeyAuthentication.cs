@@ -38,6 +38,19 @@ internal sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeO
         {
             return AuthenticateResult.Fail("malformed API key");
         }
+        try
+        {
+            return await AuthenticateAsync(key);
+        }
+        finally
+        {
+            // back to the pool at once, as after a session's check (Auth.CheckSessionAsync)
+            await db.CloseAsync();
+        }
+    }
+
+    private async Task<AuthenticateResult> AuthenticateAsync(string key)
+    {
         var hash = Secrets.Hash(key);
         var found = await (
             from k in db.GetTable<ApiKeyRow>()

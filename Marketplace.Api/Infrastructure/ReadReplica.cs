@@ -155,7 +155,11 @@ public sealed class ReadReplica : IDisposable
 /// The primary's <see cref="Db"/> is made only when a read needs it: the hot reads
 /// (<see cref="ReadAsync{T}"/>) run on a plain Npgsql connection from the very pool linq2db uses
 /// (the same connection string), so a browse or a listing view never builds a DataConnection
-/// (benchmarks/RawFloor measured ~15 us of CPU per request for it).
+/// (benchmarks/RawFloor measured ~15 us of CPU per request for it). That connection is the
+/// request's second if the request's <see cref="Db"/> still holds one (linq2db keeps it open until
+/// the request ends), and as many such requests at once as the pool has connections would each hold
+/// one and wait for another until the pool's timeout. So whatever reads the Db before a direct read
+/// closes it first: the session and API-key checks do (Platform/PoolStarvationTests).
 /// </remarks>
 public sealed class ReadDb(ReadReplica replica, PrimaryConnections primaryConnections, IServiceProvider services, IHttpContextAccessor http)
 {

@@ -60,7 +60,7 @@ public sealed class Endpoint : Endpoint<Request, CursorPage<Item>>
                 throw ApiProblem.BadRequest("availability_range_too_far", $"availableTo is at most {Availability.FreeDays.HorizonDays} days from now.");
             }
         }
-        var rumSchema = sort == Sorts.Relevance ? await reads.QueryAsync(db => relevance.RumSchemaAsync(db, ct).AsTask()) : null;
+        var rumSchema = sort == Sorts.Relevance ? await relevance.RumSchemaAsync(reads, ct) : null;
         var scope = Data.ScopeOf(r, rum: rumSchema is not null);
         var after = cursors.Decode<BrowseCursor>(r.Cursor, scope);
         var limit = r.Limit ?? Paging.DefaultLimit;

@@ -1,5 +1,4 @@
-using LinqToDB.Data;
-using Marketplace.Api.Data;
+using Marketplace.Api.Infrastructure;
 
 namespace Marketplace.Api.Features.Listings.Browse;
 
@@ -25,13 +24,17 @@ public sealed class RelevanceIndex(ILogger<RelevanceIndex> logger)
     private volatile Answer? found;
 
     /// <summary>The schema of the RUM extension (for its <c>&lt;=&gt;</c> operator) when the index exists; null otherwise.</summary>
-    public async ValueTask<string?> RumSchemaAsync(Db db, CancellationToken ct)
+    /// <remarks>
+    /// Looked up on a direct read's connection, closed before the search opens its own: a request
+    /// never holds two connections of the pool (Platform/PoolStarvationTests).
+    /// </remarks>
+    public async ValueTask<string?> RumSchemaAsync(ReadDb reads, CancellationToken ct)
     {
         if (found is { } known)
         {
             return known.Schema;
         }
-        var schema = (await db.QueryToListAsync<string>(LookupSql, ct)).FirstOrDefault();
+        var schema = (await reads.ReadAsync(connection => Pg.QueryAsync(connection, LookupSql, r => r.GetString(0), ct), ct)).FirstOrDefault();
         // concurrent first searches may both look; only the one that records the answer logs it
         if (Interlocked.CompareExchange(ref found, new Answer(schema), null) is null)
         {
