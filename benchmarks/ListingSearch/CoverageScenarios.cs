@@ -142,6 +142,14 @@ internal static class CoverageScenarios
                 Account("/api/v1/marketplace/providers/me/listings?status=paused&limit=20",
                     db => Marketplace.Api.Features.Providers.MyListings.Data.PageAsync(db, providerId, "paused", null, 21, default)),
             ]),
+            // the same pages of 2: the provider (the data set's largest) owns 3 drafts and 2 paused at 200k
+            // but 20 and 10 at 1M, so the pages above grow with the data set; these stay the same size
+            new Scenario("own listings (draft, paused; pages of 2)", [
+                Account("/api/v1/marketplace/providers/me/listings?status=draft&limit=2",
+                    db => Marketplace.Api.Features.Providers.MyListings.Data.PageAsync(db, providerId, "draft", null, 3, default)),
+                Account("/api/v1/marketplace/providers/me/listings?status=paused&limit=2",
+                    db => Marketplace.Api.Features.Providers.MyListings.Data.PageAsync(db, providerId, "paused", null, 3, default)),
+            ]),
         ];
     }
 
