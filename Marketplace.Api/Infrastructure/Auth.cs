@@ -107,8 +107,8 @@ internal static class Auth
                   && u.DeletedAt == null && u.Status == "active"
             select new CurrentUser(u.Id, s.Id, u.Email, u.EmailVerified, (int?)p.Id, p.Status, u.IsAdmin))
             .FirstOrDefaultAsync(http.RequestAborted);
-        // back to the pool at once (linq2db keeps it open until the request ends): a direct read opens
-        // one of its own, and a request holding two would starve the pool (Platform/PoolStarvationTests)
+        // back to the pool at once (linq2db keeps it open until the request ends): a signed-in view or browse
+        // then holds a connection only while its direct read runs (ReadDb, Platform/PoolStarvationTests)
         await db.CloseAsync();
         if (user is null)
         {

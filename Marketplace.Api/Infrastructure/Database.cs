@@ -29,7 +29,8 @@ internal static class Database
         // DataOptions are built once; a Db (one connection) per request.
         var options = new DataOptions<Db>(new DataOptions().UsePostgreSQL(connectionString, PostgreSQLVersion.v15));
         builder.Services.AddSingleton(options);
-        builder.Services.AddScoped<Db>();
+        // the scope's ReadDb learns of its Db, so a direct read after a Db query shares that open connection (ReadDb)
+        builder.Services.AddScoped(sp => sp.GetRequiredService<ReadDb>().Attach(new Db(options)));
 
         // the optional read replica: public anonymous reads go through ReadDb (README: read replicas)
         var replicaConnectionString = ReadReplica.Prepare(builder.Configuration.GetConnectionString(ReadReplica.ConnectionStringName));

@@ -155,14 +155,22 @@ public sealed class ReadReplica : IDisposable
 /// The primary's <see cref="Db"/> is made only when a read needs it: the hot reads
 /// (<see cref="ReadAsync{T}"/>) run on a plain Npgsql connection from the very pool linq2db uses
 /// (the same connection string), so a browse or a listing view never builds a DataConnection
-/// (benchmarks/RawFloor measured ~15 us of CPU per request for it). That connection is the
-/// request's second if the request's <see cref="Db"/> still holds one (linq2db keeps it open until
-/// the request ends), and as many such requests at once as the pool has connections would each hold
-/// one and wait for another until the pool's timeout. So whatever reads the Db before a direct read
-/// closes it first: the session and API-key checks do (Platform/PoolStarvationTests).
+/// (benchmarks/RawFloor measured ~15 us of CPU per request for it). A request never holds two
+/// connections of the pool: were it to hold one (the <see cref="Db"/>'s, which linq2db keeps open
+/// until the request ends) while it waited for a second, as many such requests at once as the pool
+/// has connections would each wait for another until the pool's timeout
+/// (Platform/PoolStarvationTests). So a direct read on the primary runs on the request's Db
+/// connection when that one is open, and takes one from the pool only when it is not; the session
+/// and API-key checks close theirs at once, so a signed-in listing view gives its connection back
+/// as soon as its read is done.
 /// </remarks>
 public sealed class ReadDb(ReadReplica replica, PrimaryConnections primaryConnections, IServiceProvider services, IHttpContextAccessor http)
 {
+    private Db? requestDb;
+
+    /// <summary>Registers the scope's <see cref="Db"/> (made by DI on its first use in the scope), whose open connection direct reads then share.</summary>
+    internal Db Attach(Db db) => requestDb = db;
+
     /// <summary>Runs <paramref name="read"/> (queries only: it may run twice, on the replica and then on the primary).</summary>
     public async Task<T> QueryAsync<T>(Func<Db, Task<T>> read)
     {
@@ -180,8 +188,9 @@ public sealed class ReadDb(ReadReplica replica, PrimaryConnections primaryConnec
     }
 
     /// <summary>
-    /// Runs <paramref name="read"/> on an open Npgsql connection, closed (back to its pool) afterwards;
-    /// queries only: it may run twice, on the replica and then on the primary.
+    /// Runs <paramref name="read"/> on an open Npgsql connection: the request's <see cref="Db"/>'s when it
+    /// holds one open, else one of the pool, closed (back to it) afterwards. Queries only: it may run
+    /// twice, on the replica and then on the primary.
     /// </summary>
     public async Task<T> ReadAsync<T>(Func<NpgsqlConnection, Task<T>> read, CancellationToken ct)
     {
@@ -198,6 +207,11 @@ public sealed class ReadDb(ReadReplica replica, PrimaryConnections primaryConnec
                     return result;
                 }
             }
+        }
+        if (requestDb?.TryGetDbConnection() is NpgsqlConnection { State: System.Data.ConnectionState.Open } held)
+        {
+            // the request's Db holds a connection of the pool already: never wait for a second one
+            return await read(held);
         }
         await using var connection = primaryConnections.Create();
         await connection.OpenAsync(ct);

@@ -1,8 +1,10 @@
 using System.Net;
 using LinqToDB;
 using LinqToDB.Async;
+using LinqToDB.Data;
 using Marketplace.Tests.Infrastructure;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Marketplace.Tests.Platform;
@@ -74,6 +76,33 @@ public sealed class PoolStarvationTests(AppFixture app) : IClassFixture<AppFixtu
         var statuses = await AtOnceAsync(() => Signed(host, key).GetAsync($"/api/v1/marketplace/listings/{slug}"));
 
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+    }
+
+    [Fact]
+    public async Task A_direct_read_after_a_query_of_the_requests_db_runs_on_its_connection()
+    {
+        // a pool of one: a second connection for the direct read would wait out the pool's timeout and fail
+        await using var host = app.Isolated(settings: new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Marketplace"] = new NpgsqlConnectionStringBuilder(app.ConnectionString)
+            {
+                MaxPoolSize = 1,
+                Timeout = 1,
+                ApplicationName = $"pool-starvation-{Guid.NewGuid():N}",
+            }.ConnectionString,
+        });
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Marketplace.Api.Data.Db>();
+        var reads = scope.ServiceProvider.GetRequiredService<Marketplace.Api.Infrastructure.ReadDb>();
+        var dbBackend = await db.ExecuteAsync<int>("SELECT pg_backend_pid()");
+
+        var readBackend = await reads.ReadAsync(async connection =>
+        {
+            await using var command = new NpgsqlCommand("SELECT pg_backend_pid()", connection);
+            return (int)(await command.ExecuteScalarAsync())!;
+        }, CancellationToken.None);
+
+        Assert.Equal(dbBackend, readBackend);
     }
 
     /// <summary>A host with a pool of its own (its application name), of <see cref="PoolSize"/> connections and a 3 s wait.</summary>
