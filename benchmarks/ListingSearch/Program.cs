@@ -93,6 +93,19 @@ try
         };
         await WaitReadyAsync(versusHttp, versusApi);
         var versusScenarios = (await BuildScenariosAsync(versusHttp, versusConnection)).ToDictionary(s => s.Name);
+        // each scenario's work at both sizes, which the machine's load does not move: the buffers its statements touch
+        var versusRum = await CoverageScenarios.RumSchemaAsync(versusConnection);
+        var work = new List<(string Scenario, long Base, long Versus)>();
+        foreach (var scenario in scenarios)
+        {
+            work.Add((scenario.Name, Scenarios.BuffersTouched(await ExplainAsync(connectionString, scenario, rumSchema)),
+                Scenarios.BuffersTouched(await ExplainAsync(versusConnection, versusScenarios[scenario.Name], versusRum))));
+        }
+        Pairs.PrintWork(database, versus, work);
+        if (options.Rounds == 0)
+        {
+            return 0;
+        }
         await Pairs.RunAsync(options, database, versus, [.. scenarios.Select(s => (s, versusScenarios[s.Name]))], http, versusHttp);
         return 0;
     }
@@ -428,12 +441,44 @@ internal static class Scenarios
         System.Text.RegularExpressions.Regex.Matches(plan, @"(?:Execution Time|duration): ([0-9.]+) ms")
             .Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).DefaultIfEmpty(double.NaN).Max();
 
+    /// <summary>
+    /// Shared buffers (hit + read) the plans' statements touched in all, from the top node's own
+    /// <c>Buffers</c> line of each (indented by two; the planner's, under <c>Planning:</c>, left out):
+    /// the work of a page, whatever else the machine runs.
+    /// </summary>
+    public static long BuffersTouched(string plan)
+    {
+        long total = 0;
+        var planning = false;
+        foreach (var line in plan.Split('\n'))
+        {
+            if (line.StartsWith("Planning:", StringComparison.Ordinal))
+            {
+                planning = true;
+            }
+            else if (line.StartsWith("  Buffers: ", StringComparison.Ordinal))
+            {
+                if (!planning)
+                {
+                    total += System.Text.RegularExpressions.Regex.Matches(line, @"(?:hit|read)=(\d+)")
+                        .Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+                }
+            }
+            else if (line.Length > 0 && line[0] != ' ')
+            {
+                planning = false;
+            }
+        }
+        return total;
+    }
+
     public static IEnumerable<string> IndexNames(string plan) =>
         System.Text.RegularExpressions.Regex.Matches(plan, @"(?:Index Scan|Index Only Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)")
             .Select(m => m.Groups[1].Value).Where(n => !n.StartsWith("pk_providers", StringComparison.Ordinal)).Distinct();
 }
 
-internal sealed record Measurement(int Requests, int Errors, double MedianMs, double P99Ms, double RequestsPerSecond);
+/// <summary>One scenario's run; <paramref name="LatenciesMs"/> every answer's latency, sorted (Pairs pools them over the rounds).</summary>
+internal sealed record Measurement(int Requests, int Errors, double MedianMs, double P99Ms, double RequestsPerSecond, double[] LatenciesMs);
 
 internal static class Load
 {
@@ -454,7 +499,7 @@ internal static class Load
         });
         var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var all = latencies.Where(l => l is not null).SelectMany(l => l).Order().ToArray();
-        return new Measurement(all.Length, errors, Percentile(all, 0.50), Percentile(all, 0.99), all.Length / elapsed);
+        return new Measurement(all.Length, errors, Percentile(all, 0.50), Percentile(all, 0.99), all.Length / elapsed, all);
     }
 
     private static Task RunPhaseAsync(HttpClient http, Probe[] urls, int clients, TimeSpan length, Action<int, double, bool>? record)
