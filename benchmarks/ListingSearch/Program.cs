@@ -69,7 +69,9 @@ try
         apiConnection.MaxAutoPrepare = prepare;
     }
     api = StartApi(repo, baseUrl, apiConnection.ConnectionString);
-    Console.WriteLine($"API at {baseUrl}; Maximum Pool Size={apiConnection.MaxPoolSize}, Max Auto Prepare={apiConnection.MaxAutoPrepare}; "
+    // what the API runs with: it applies its own Max Auto Prepare (Database.Tune) unless the connection string names one
+    var autoPrepare = options.AutoPrepare ?? new NpgsqlConnectionStringBuilder(Marketplace.Api.Infrastructure.Database.Tune(apiConnection.ConnectionString)).MaxAutoPrepare;
+    Console.WriteLine($"API at {baseUrl}; Maximum Pool Size={apiConnection.MaxPoolSize}, Max Auto Prepare={autoPrepare}; "
         + $"{options.Clients} clients, {options.Duration.TotalSeconds:0} s per scenario");
     using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
     {
