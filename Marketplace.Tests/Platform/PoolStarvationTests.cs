@@ -82,15 +82,7 @@ public sealed class PoolStarvationTests(AppFixture app) : IClassFixture<AppFixtu
     public async Task A_direct_read_after_a_query_of_the_requests_db_runs_on_its_connection()
     {
         // a pool of one: a second connection for the direct read would wait out the pool's timeout and fail
-        await using var host = app.Isolated(settings: new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Marketplace"] = new NpgsqlConnectionStringBuilder(app.ConnectionString)
-            {
-                MaxPoolSize = 1,
-                Timeout = 1,
-                ApplicationName = $"pool-starvation-{Guid.NewGuid():N}",
-            }.ConnectionString,
-        });
+        await using var host = SmallPool(poolSize: 1, waitSeconds: 1);
         await using var scope = host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<Marketplace.Api.Data.Db>();
         var reads = scope.ServiceProvider.GetRequiredService<Marketplace.Api.Infrastructure.ReadDb>();
@@ -105,13 +97,13 @@ public sealed class PoolStarvationTests(AppFixture app) : IClassFixture<AppFixtu
         Assert.Equal(dbBackend, readBackend);
     }
 
-    /// <summary>A host with a pool of its own (its application name), of <see cref="PoolSize"/> connections and a 3 s wait.</summary>
-    private WebApplicationFactory<Program> SmallPool() => app.Isolated(settings: new Dictionary<string, string?>
+    /// <summary>A host with a pool of its own (its application name), of <see cref="PoolSize"/> connections and a 3 s wait unless told.</summary>
+    private WebApplicationFactory<Program> SmallPool(int poolSize = PoolSize, int waitSeconds = 3) => app.Isolated(settings: new Dictionary<string, string?>
     {
         ["ConnectionStrings:Marketplace"] = new NpgsqlConnectionStringBuilder(app.ConnectionString)
         {
-            MaxPoolSize = PoolSize,
-            Timeout = 3,
+            MaxPoolSize = poolSize,
+            Timeout = waitSeconds,
             ApplicationName = $"pool-starvation-{Guid.NewGuid():N}",
         }.ConnectionString,
     });
