@@ -25,7 +25,7 @@ public sealed class RelevanceIndex(ILogger<RelevanceIndex> logger)
 
     /// <summary>The schema of the RUM extension (for its <c>&lt;=&gt;</c> operator) when the index exists; null otherwise.</summary>
     /// <remarks>
-    /// Looked up on a direct read's connection, closed before the search opens its own: a request
+    /// Looked up as a direct read (<see cref="ReadDb.ReadAsync{T}"/>), like the search after it: a request
     /// never holds two connections of the pool (Platform/PoolStarvationTests).
     /// </remarks>
     public async ValueTask<string?> RumSchemaAsync(ReadDb reads, CancellationToken ct)
